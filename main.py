@@ -1,0 +1,33 @@
+"""Entry points: ``p311desk`` (the desktop app) and ``p311desk-cli`` (headless command line).
+
+Only argument parsing and wiring live here; the logic is in ``p311desk`` (core), ``sync`` and
+``ui``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def cli_main(argv: list[str] | None = None) -> int:
+    from p311desk.cli import main
+
+    return main(argv)
+
+
+def gui_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="p311desk", description="p311desk desktop application")
+    parser.add_argument("--data-dir", help="folder of the database (default: the user data folder)")
+    parser.add_argument("--demo", action="store_true", help="create the demo data if the database is empty")
+    parser.add_argument("--lang", choices=["ca", "es", "en"], help="interface language")
+    parser.add_argument("--quit-after", type=float, default=None, help=argparse.SUPPRESS)
+    args, qt_args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    from ui.app import run
+
+    return run(data_dir=args.data_dir, demo=args.demo, lang=args.lang,
+               quit_after=args.quit_after, qt_args=qt_args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(gui_main())

@@ -1,0 +1,127 @@
+"""CLI commands of the foundation: init, demo, sessions, audit, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from p311desk.errors import ValidationError
+from p311desk.i18n import _
+from p311desk.services import audit, demo, export, sessions
+
+
+def register(sub) -> None:
+    p = sub.add_parser("init", help=_("create (or upgrade) the database"))
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help=_("create the demo database (a municipality, two sessions, 300 people)"))
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sessions", help=_("list, create, open and close sessions"))
+    ss = p.add_subparsers(dest="action", metavar="ACTION")
+    ss.required = True
+    q = ss.add_parser("list", help=_("list sessions"))
+    q.add_argument("--status", choices=sorted(sessions.STATUSES))
+    q.set_defaults(func=cmd_sessions_list)
+    q = ss.add_parser("create", help=_("create a session"))
+    q.add_argument("title")
+    q.add_argument("--kind", choices=sorted(sessions.KINDS), default="meeting")
+    q.add_argument("--starts", help=_("start, as YYYY-MM-DD HH:MM local time"))
+    q.add_argument("--ends", help=_("end, as YYYY-MM-DD HH:MM local time"))
+    q.add_argument("--place", default="")
+    q.add_argument("--language", default="ca")
+    q.add_argument("--no-min-age", action="store_true", help=_("allow people under 14 (e.g. children's councils)"))
+    q.set_defaults(func=cmd_sessions_create)
+    for action, helptext in (("open", _("open a session")), ("close", _("close a session"))):
+        q = ss.add_parser(action, help=helptext)
+        q.add_argument("session", help=_("session id (or the first characters of it)"))
+        q.set_defaults(func=cmd_sessions_transition, transition=action)
+
+    p = sub.add_parser("audit", help=_("check the audit log"))
+    aa = p.add_subparsers(dest="action", metavar="ACTION")
+    aa.required = True
+    q = aa.add_parser("verify", help=_("verify the hash chain of the audit log"))
+    q.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("export", help=_("export the whole database to XLSX (one sheet per entity)"))
+    p.add_argument("file")
+    p.set_defaults(func=cmd_export)
+
+
+def parse_local_datetime(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).astimezone()
+        except ValueError:
+            continue
+    raise ValidationError("Not a date and time: “{text}” (use YYYY-MM-DD HH:MM).", text=text)
+
+
+def format_local(value: dt.datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def cmd_init(args, ctx) -> int:
+    ctx.db  # opening creates and migrates
+    ctx.print(_("Database ready: {path}").format(path=ctx.db.path))
+    return 0
+
+
+def cmd_demo(args, ctx) -> int:
+    result = demo.create_demo(ctx.db)
+    if result.get("created"):
+        ctx.print(_("Demo data created in {path}").format(path=ctx.db.path))
+    else:
+        ctx.print(_("The demo data is already there: {path}").format(path=ctx.db.path))
+    return 0
+
+
+def cmd_sessions_list(args, ctx) -> int:
+    with ctx.db.read() as s:
+        rows = sessions.list_sessions(s, args.status)
+    if not rows:
+        ctx.print(_("No sessions."))
+        return 0
+    for r in rows:
+        ctx.print(f"{str(r.id)[:8]}  {_(sessions.STATUSES[r.status]):<8}  {format_local(r.starts_at)}  "
+                  f"{r.present}/{r.expected}  {r.title}")
+    return 0
+
+
+def cmd_sessions_create(args, ctx) -> int:
+    with ctx.db.write() as s:
+        info = sessions.create_session(
+            s, title=args.title, kind=args.kind, starts_at=parse_local_datetime(args.starts),
+            ends_at=parse_local_datetime(args.ends), place=args.place, language=args.language,
+            enforce_min_age=not args.no_min_age)
+    ctx.print(_("Session created: {id}").format(id=info.id))
+    return 0
+
+
+def cmd_sessions_transition(args, ctx) -> int:
+    with ctx.db.write() as s:
+        info = sessions.find_session(s, args.session)
+        fn = sessions.open_session if args.transition == "open" else sessions.close_session
+        info = fn(s, info.id)
+    ctx.print(_("Session “{title}” is now {status}.").format(
+        title=info.title, status=_(sessions.STATUSES[info.status]).lower()))
+    return 0
+
+
+def cmd_audit_verify(args, ctx) -> int:
+    with ctx.db.read() as s:
+        report = audit.verify(s)
+    if report.ok:
+        ctx.print(_("Audit log intact: {n} events checked.").format(n=report.checked))
+        return 0
+    ctx.print(_("Audit log broken at event #{seq} ({reason}); {n} events before it are intact.").format(
+        seq=report.broken_seq, reason=report.reason, n=report.checked))
+    return 1
+
+
+def cmd_export(args, ctx) -> int:
+    counts = export.export_database(ctx.db, args.file)
+    ctx.print(_("Exported {tables} sheets, {rows} rows to {file}").format(
+        tables=len(counts), rows=sum(counts.values()), file=args.file))
+    return 0

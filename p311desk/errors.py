@@ -1,0 +1,48 @@
+"""Typed domain errors. Each carries a translatable message id and its parameters.
+
+The message is translated when it is shown (``str(error)`` or ``error.message()``), so an error
+raised while one language is active reads correctly after the user switches language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an operation; nothing was changed."""
+
+    msgid: str = "The operation was refused."
+
+    def __init__(self, msgid: str | None = None, **params: Any) -> None:
+        self.msgid = msgid or type(self).msgid
+        self.params = params
+        super().__init__(self.msgid)
+
+    def message(self) -> str:
+        from p311desk.i18n import _
+
+        text = _(self.msgid)
+        try:
+            return text.format(**self.params)
+        except (KeyError, IndexError, ValueError):
+            return text
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.message()
+
+
+class NotFound(DomainError):
+    msgid = "The requested item does not exist."
+
+
+class ValidationError(DomainError):
+    msgid = "The data is not valid."
+
+
+class InvalidTransition(DomainError):
+    msgid = "This change is not allowed in the current state."
+
+
+class DatabaseTooNew(DomainError):
+    msgid = "This database was created by a newer version of p311desk. Update the application."

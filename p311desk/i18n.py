@@ -1,0 +1,104 @@
+"""One translation mechanism for the core and the UI: gettext catalogs under ``resources/locale``.
+
+Message ids are English source strings. Each language has a folder ``resources/locale/<lang>/``
+holding one or more ``.po`` files (one per feature, so features can grow their catalogs without
+touching each other's). On first use a catalog is compiled with Babel into ``.mo`` files in the
+cache directory (recompiled whenever a ``.po`` file is newer) and loaded with the standard
+library's :mod:`gettext`, which keeps start-up fast. Qt's own dialogs get Qt's shipped
+``qtbase_*.qm`` through a ``QTranslator`` installed by the UI.
+
+Use ``_("text")`` for text shown now, ``N_("text")`` to mark text translated later (class
+attributes, tables of labels), ``ngettext(singular, plural, n)`` for counts.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import threading
+from pathlib import Path
+
+from p311desk.paths import cache_dir, resources_dir
+
+LANGUAGES: dict[str, str] = {"ca": "Català", "es": "Español", "en": "English"}
+DEFAULT_LANGUAGE = "ca"
+
+_lock = threading.Lock()
+_current = DEFAULT_LANGUAGE
+_translations: _gettext.NullTranslations = _gettext.NullTranslations()
+
+
+def locale_dir() -> Path:
+    return resources_dir() / "locale"
+
+
+def _compile(po_path: Path, mo_path: Path) -> None:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=po_path.parent.name)
+    mo_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = mo_path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        write_mo(fh, catalog, use_fuzzy=False)
+    tmp.replace(mo_path)
+
+
+def load_translations(lang: str) -> _gettext.NullTranslations:
+    """Translations for ``lang``, compiling stale catalogs first. English needs no catalog."""
+    if lang not in LANGUAGES:
+        lang = DEFAULT_LANGUAGE
+    folder = locale_dir() / lang
+    if lang == "en" or not folder.is_dir():
+        return _gettext.NullTranslations()
+    result: _gettext.NullTranslations | None = None
+    for po in sorted(folder.glob("*.po")):
+        mo = cache_dir() / "locale" / lang / (po.stem + ".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            _compile(po, mo)
+        with mo.open("rb") as fh:
+            part = _gettext.GNUTranslations(fh)
+        if result is None:
+            result = part
+        else:
+            result.add_fallback(part)
+    return result or _gettext.NullTranslations()
+
+
+def set_language(lang: str) -> str:
+    """Switch the active language for the whole process; returns the language actually set."""
+    global _current, _translations
+    if lang not in LANGUAGES:
+        lang = DEFAULT_LANGUAGE
+    translations = load_translations(lang)
+    with _lock:
+        _current, _translations = lang, translations
+    return lang
+
+
+def current_language() -> str:
+    return _current
+
+
+def _(message: str) -> str:
+    return _translations.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+def pick_localized(values: dict[str, str] | None, lang: str | None = None) -> str:
+    """The best text of a Decidim-style multilingual value ``{"ca": ..., "es": ...}``."""
+    if not values:
+        return ""
+    lang = lang or _current
+    for candidate in (lang, DEFAULT_LANGUAGE, "es", "en"):
+        if values.get(candidate):
+            return values[candidate]
+    return next((v for v in values.values() if v), "")

@@ -1,0 +1,411 @@
+"""The domain model and its storage mapping (SQLAlchemy 2.0 typed declarative classes).
+
+Identity, time and origin are uniform: every row that can travel to the platform has a UUID made
+on this laptop (the idempotency key for sync), ``created_at``/``updated_at`` in UTC and the id of
+the device that created it. Timestamps are stored as UTC and always come back timezone-aware.
+
+The schema is owned by Alembic (``p311desk/migrations``): change a class here, then add a
+migration. ``tests/core/test_migrations.py`` fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+UTC = dt.timezone.utc
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A datetime stored as naive UTC and returned as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        dt.datetime: UTCDateTime,
+        uuid.UUID: Uuid,
+        dict[str, Any]: JSON,
+        dict[str, str]: JSON,
+        list[Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class Tracked:
+    """Identity and provenance shared by every row that can travel to the platform."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    origin_device: Mapped[str] = mapped_column(String(36))
+
+
+# --- settings and platform cache -------------------------------------------------------------
+
+
+class Setting(Base):
+    """Typed domain settings live in :mod:`p311desk.services.settings`; this is their store."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Space(Tracked, Base):
+    """A participatory space (process, assembly) cached from the platform, or created locally."""
+
+    __tablename__ = "space"
+    platform_host: Mapped[str | None] = mapped_column(String(255))
+    decidim_id: Mapped[str | None] = mapped_column(String(40))
+    space_type: Mapped[str] = mapped_column(String(40), default="participatory_process")
+    slug: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[dict[str, str]] = mapped_column(default=dict)
+    fetched_at: Mapped[dt.datetime | None]
+
+    components: Mapped[list[Component]] = relationship(back_populates="space")
+    __table_args__ = (UniqueConstraint("platform_host", "space_type", "decidim_id"),)
+
+
+class Component(Tracked, Base):
+    """A component of a space (proposals, meetings...) with its settings (e.g. title limits)."""
+
+    __tablename__ = "component"
+    space_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
+    decidim_id: Mapped[str | None] = mapped_column(String(40))
+    manifest_name: Mapped[str] = mapped_column(String(40))
+    name: Mapped[dict[str, str]] = mapped_column(default=dict)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fetched_at: Mapped[dt.datetime | None]
+
+    space: Mapped[Space] = relationship(back_populates="components")
+
+
+class Taxonomy(Tracked, Base):
+    """A category, scope or (0.30+) taxonomy of a space, cached for offline classification."""
+
+    __tablename__ = "taxonomy"
+    space_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # category | scope | taxonomy
+    decidim_id: Mapped[str | None] = mapped_column(String(40))
+    parent_decidim_id: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[dict[str, str]] = mapped_column(default=dict)
+
+
+# --- sessions and people ---------------------------------------------------------------------
+
+
+class ParticipationSession(Tracked, Base):
+    """A face-to-face meeting or an assembly sitting, run offline."""
+
+    __tablename__ = "participation_session"
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="meeting")  # meeting | assembly
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | open | closed
+    starts_at: Mapped[dt.datetime | None]
+    ends_at: Mapped[dt.datetime | None]
+    place: Mapped[str] = mapped_column(String(300), default="")
+    language: Mapped[str] = mapped_column(String(5), default="ca")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    enforce_min_age: Mapped[bool] = mapped_column(Boolean, default=True)
+    min_age: Mapped[int] = mapped_column(Integer, default=14)
+    opened_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    space_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("space.id", ondelete="SET NULL"))
+    component_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("component.id", ondelete="SET NULL")
+    )
+    decidim_meeting_id: Mapped[str | None] = mapped_column(String(40))
+
+    space: Mapped[Space | None] = relationship()
+    component: Mapped[Component | None] = relationship()
+
+
+class Participant(Tracked, Base):
+    """A person known to this installation (the municipality's registry)."""
+
+    __tablename__ = "participant"
+    given_name: Mapped[str] = mapped_column(String(200), default="")
+    family_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    birth_year: Mapped[int | None]
+    # "14 or older" confirmed by the person without giving a birth date.
+    age_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Document ids (DNI/NIE) are kept as a salted hash unless the user chose to store them.
+    document_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    document_id: Mapped[str | None] = mapped_column(String(40))
+    checkin_code: Mapped[str] = mapped_column(String(40), unique=True)
+    # Lower-case, accent-free "given family email code" for fast search as you type.
+    search_key: Mapped[str] = mapped_column(Text, default="")
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20), default="manual")
+    consent_version: Mapped[str | None] = mapped_column(String(40))
+    consent_at: Mapped[dt.datetime | None]
+    decidim_user_name: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.given_name, self.family_name) if p)
+
+
+class Registration(Tracked, Base):
+    """A participant expected at a session (imported list or Decidim meeting registration)."""
+
+    __tablename__ = "registration"
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("participation_session.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str | None] = mapped_column(String(40))  # Decidim registration code
+    decidim_registration_id: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(20), default="import")
+    # Voting weight for assemblies (e.g. an entity's delegate); 1 for everyone else.
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+    participant: Mapped[Participant] = relationship()
+    __table_args__ = (UniqueConstraint("session_id", "participant_id"),)
+
+
+class Attendance(Tracked, Base):
+    """A check-in of a participant at a session. Undo sets ``cancelled_at``; rows are kept."""
+
+    __tablename__ = "attendance"
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("participation_session.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    checked_in_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    method: Mapped[str] = mapped_column(String(20), default="name")  # qr | name | walkin | import
+    cancelled_at: Mapped[dt.datetime | None]
+
+    participant: Mapped[Participant] = relationship()
+    __table_args__ = (
+        Index(
+            "uq_attendance_present",
+            "session_id",
+            "participant_id",
+            unique=True,
+            sqlite_where=text("cancelled_at IS NULL"),
+        ),
+    )
+
+
+# --- proposals -------------------------------------------------------------------------------
+
+
+class Proposal(Tracked, Base):
+    """A proposal captured in the room (or imported), ready to become a Decidim proposal."""
+
+    __tablename__ = "proposal"
+    session_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("participation_session.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[dict[str, str]] = mapped_column(default=dict)  # {locale: text}
+    body: Mapped[dict[str, str]] = mapped_column(default=dict)
+    author_kind: Mapped[str] = mapped_column(String(20), default="session")
+    # participant | collective | organisation | session
+    author_participant_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL")
+    )
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    category_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("taxonomy.id", ondelete="SET NULL")
+    )
+    scope_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("taxonomy.id", ondelete="SET NULL"))
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    paper_form_id: Mapped[str | None] = mapped_column(String(60), index=True)
+    supports: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    vote_question_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("vote_question.id", ondelete="SET NULL")
+    )
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("proposal.id", ondelete="SET NULL")
+    )
+    source: Mapped[str] = mapped_column(String(20), default="room")  # room | paper | import | decidim
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    decidim_id: Mapped[str | None] = mapped_column(String(40))
+    decidim_reference: Mapped[str | None] = mapped_column(String(80))
+    decidim_state: Mapped[str | None] = mapped_column(String(40))
+    component_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("component.id", ondelete="SET NULL")
+    )
+
+
+# --- votes -----------------------------------------------------------------------------------
+
+
+class VoteQuestion(Tracked, Base):
+    """A question put to the vote in a session."""
+
+    __tablename__ = "vote_question"
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("participation_session.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(500))
+    options: Mapped[list[Any]] = mapped_column(default=list)
+    method: Mapped[str] = mapped_column(String(20), default="show_of_hands")
+    # show_of_hands | paper | laptop
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    weighted: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_choices: Mapped[int] = mapped_column(Integer, default=1)
+    majority: Mapped[str] = mapped_column(String(20), default="simple")
+    quorum: Mapped[float | None]
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | open | closed
+    opened_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+
+
+class VoteParticipation(Tracked, Base):
+    """Who has voted on a question, kept apart from what they voted so secret votes stay secret."""
+
+    __tablename__ = "vote_participation"
+    question_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vote_question.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    delegate_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL")
+    )
+    __table_args__ = (UniqueConstraint("question_id", "participant_id"),)
+
+
+class VoteRecord(Tracked, Base):
+    """One ballot: a choice with its weight. ``participant_id`` is empty for secret votes."""
+
+    __tablename__ = "vote_record"
+    question_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vote_question.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL")
+    )
+    choice: Mapped[list[Any]] = mapped_column(default=list)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    ballot_serial: Mapped[str | None] = mapped_column(String(60))
+    cast_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Tally(Tracked, Base):
+    """The result of a question: computed from ballots or entered by hand (show of hands)."""
+
+    __tablename__ = "tally"
+    question_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("vote_question.id", ondelete="CASCADE"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(20), default="computed")  # computed | manual
+    results: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    entered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- sync and audit --------------------------------------------------------------------------
+
+
+class OutboxItem(Base):
+    """A change that must reach the platform, written in the same transaction as the change.
+
+    ``id`` is the idempotency key; ``seq`` gives the order in which the sync engine sends.
+    """
+
+    __tablename__ = "outbox"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    session_id: Mapped[uuid.UUID | None]
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[uuid.UUID]
+    operation: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    # pending | sent | failed | superseded
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime | None]
+    remote_id: Mapped[str | None] = mapped_column(String(80))
+    sent_at: Mapped[dt.datetime | None]
+
+
+class AuditEvent(Base):
+    """An append-only, hash-chained record of a state change. See ``services/audit.py``."""
+
+    __tablename__ = "audit_event"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    device_id: Mapped[str] = mapped_column(String(36))
+    session_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str | None] = mapped_column(String(40))
+    entity_id: Mapped[uuid.UUID | None]
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON, hashed as is
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ImportMapping(Base):
+    """A column mapping the user confirmed, remembered by the signature of the file's headers."""
+
+    __tablename__ = "import_mapping"
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

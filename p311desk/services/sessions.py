@@ -1,0 +1,196 @@
+"""Sessions: a face-to-face meeting or an assembly sitting, from draft to open to closed.
+
+A draft is being prepared (participants imported, materials printed); an open session is running
+in the room (check-in, proposals, votes); a closed one is the record of what happened, read-only
+until someone reopens it (which is audit-logged). Closing queues the meeting's close report for
+the platform.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from p311desk.errors import InvalidTransition, NotFound, ValidationError
+from p311desk.i18n import N_, LANGUAGES
+from p311desk.models import Attendance, ParticipationSession, Proposal, Registration, utcnow
+from p311desk.services import audit, outbox
+
+KINDS = {"meeting": N_("Meeting"), "assembly": N_("Assembly")}
+STATUSES = {"draft": N_("Draft"), "open": N_("Open"), "closed": N_("Closed")}
+EDITABLE = ("title", "kind", "starts_at", "ends_at", "place", "language", "notes",
+            "enforce_min_age", "min_age")
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: uuid.UUID
+    title: str
+    kind: str
+    status: str
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    place: str
+    language: str
+    notes: str
+    enforce_min_age: bool
+    min_age: int
+    expected: int = 0
+    present: int = 0
+    proposals: int = 0
+
+
+def _info(row: ParticipationSession, expected: int = 0, present: int = 0, proposals: int = 0) -> SessionInfo:
+    return SessionInfo(
+        id=row.id, title=row.title, kind=row.kind, status=row.status, starts_at=row.starts_at,
+        ends_at=row.ends_at, place=row.place, language=row.language, notes=row.notes,
+        enforce_min_age=row.enforce_min_age, min_age=row.min_age,
+        expected=expected, present=present, proposals=proposals,
+    )
+
+
+def _validate(values: dict) -> None:
+    title = (values.get("title") or "").strip()
+    if "title" in values and not title:
+        raise ValidationError("A session needs a title.")
+    if "title" in values and len(title) > 300:
+        raise ValidationError("The title is too long (at most {max} characters).", max=300)
+    if "kind" in values and values["kind"] not in KINDS:
+        raise ValidationError("Unknown session kind: {kind}", kind=values["kind"])
+    if "language" in values and values["language"] not in LANGUAGES:
+        raise ValidationError("Unknown language: {lang}", lang=values["language"])
+    starts, ends = values.get("starts_at"), values.get("ends_at")
+    if starts and ends and ends < starts:
+        raise ValidationError("The session cannot end before it starts.")
+    if "min_age" in values and not (0 <= int(values["min_age"]) <= 120):
+        raise ValidationError("The minimum age must be between 0 and 120.")
+
+
+def _load(s: Session, session_id: uuid.UUID) -> ParticipationSession:
+    row = s.get(ParticipationSession, session_id)
+    if row is None:
+        raise NotFound("The session does not exist.")
+    return row
+
+
+def _audit_values(values: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in values.items()}
+
+
+def create_session(
+    s: Session,
+    *,
+    title: str,
+    kind: str = "meeting",
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+    place: str = "",
+    language: str = "ca",
+    notes: str = "",
+    enforce_min_age: bool = True,
+    min_age: int = 14,
+) -> SessionInfo:
+    values = dict(title=title.strip(), kind=kind, starts_at=starts_at, ends_at=ends_at,
+                  place=place.strip(), language=language, notes=notes,
+                  enforce_min_age=enforce_min_age, min_age=int(min_age))
+    _validate(values)
+    row = ParticipationSession(id=uuid.uuid4(), status="draft", **values)
+    s.add(row)
+    s.flush()
+    audit.record(s, "session.created", session_id=row.id, entity_type="session", entity_id=row.id,
+                 payload=_audit_values(values))
+    return _info(row)
+
+
+def update_session(s: Session, session_id: uuid.UUID, **changes) -> SessionInfo:
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError("Unknown session field: {field}", field=", ".join(sorted(unknown)))
+    row = _load(s, session_id)
+    if row.status == "closed":
+        raise InvalidTransition("A closed session cannot be edited. Reopen it first.")
+    if "title" in changes:
+        changes["title"] = changes["title"].strip()
+    merged = {k: getattr(row, k) for k in EDITABLE} | changes
+    _validate(merged)
+    changed = {k: v for k, v in changes.items() if getattr(row, k) != v}
+    for key, value in changed.items():
+        setattr(row, key, value)
+    if changed:
+        audit.record(s, "session.updated", session_id=row.id, entity_type="session",
+                     entity_id=row.id, payload=_audit_values(changed))
+    return get_session(s, row.id)
+
+
+def open_session(s: Session, session_id: uuid.UUID) -> SessionInfo:
+    row = _load(s, session_id)
+    if row.status == "open":
+        raise InvalidTransition("The session is already open.")
+    previous = row.status
+    row.status, row.opened_at = "open", utcnow()
+    if previous == "closed":
+        row.closed_at = None
+    audit.record(s, "session.reopened" if previous == "closed" else "session.opened",
+                 session_id=row.id, entity_type="session", entity_id=row.id,
+                 payload={"from": previous})
+    return get_session(s, row.id)
+
+
+def close_session(s: Session, session_id: uuid.UUID) -> SessionInfo:
+    row = _load(s, session_id)
+    if row.status != "open":
+        raise InvalidTransition("Only an open session can be closed.")
+    row.status, row.closed_at = "closed", utcnow()
+    info = get_session(s, row.id)
+    audit.record(s, "session.closed", session_id=row.id, entity_type="session", entity_id=row.id,
+                 payload={"present": info.present, "proposals": info.proposals})
+    outbox.enqueue(s, "session", row.id, "close_meeting",
+                   {"attendees_count": info.present, "proposals": info.proposals},
+                   session_id=row.id)
+    return info
+
+
+def _counts(s: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int, int]]:
+    if not ids:
+        return {}
+    expected = dict(s.execute(
+        select(Registration.session_id, func.count()).where(Registration.session_id.in_(ids))
+        .group_by(Registration.session_id)).all())
+    present = dict(s.execute(
+        select(Attendance.session_id, func.count())
+        .where(Attendance.session_id.in_(ids), Attendance.cancelled_at.is_(None))
+        .group_by(Attendance.session_id)).all())
+    proposals = dict(s.execute(
+        select(Proposal.session_id, func.count())
+        .where(Proposal.session_id.in_(ids), Proposal.merged_into_id.is_(None))
+        .group_by(Proposal.session_id)).all())
+    return {i: (expected.get(i, 0), present.get(i, 0), proposals.get(i, 0)) for i in ids}
+
+
+def get_session(s: Session, session_id: uuid.UUID) -> SessionInfo:
+    row = _load(s, session_id)
+    return _info(row, *_counts(s, [row.id])[row.id])
+
+
+def list_sessions(s: Session, status: str | None = None) -> list[SessionInfo]:
+    stmt = select(ParticipationSession)
+    if status:
+        stmt = stmt.where(ParticipationSession.status == status)
+    rows = list(s.scalars(stmt.order_by(ParticipationSession.starts_at.desc().nulls_last(),
+                                        ParticipationSession.created_at.desc())))
+    counts = _counts(s, [r.id for r in rows])
+    return [_info(r, *counts[r.id]) for r in rows]
+
+
+def find_session(s: Session, ref: str) -> SessionInfo:
+    """A session by full id or unambiguous id prefix (as the CLI shows them)."""
+    ref = ref.strip().lower()
+    matches = [i for i in s.scalars(select(ParticipationSession.id)) if str(i).startswith(ref)
+               or i.hex.startswith(ref)]
+    if len(matches) != 1:
+        raise NotFound("No single session matches “{ref}”.", ref=ref)
+    return get_session(s, matches[0])

@@ -1,0 +1,58 @@
+"""Domain settings of this installation (municipality, language, platform), typed and stored in
+the database. Window geometry and other purely visual state stay in the UI's QSettings."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, fields
+
+from sqlalchemy.orm import Session
+
+from p311desk.errors import ValidationError
+from p311desk.i18n import LANGUAGES
+from p311desk.models import Setting
+
+
+@dataclass
+class AppSettings:
+    municipality: str = ""
+    language: str = "ca"
+    platform_host: str = ""  # e.g. "participa311.diba.cat"; empty = work fully offline
+    decidim_version: str = "0.30"
+    # Keep DNI/NIE in clear only if the administrator explicitly chose to.
+    store_document_ids_in_clear: bool = False
+    document_salt: str = ""
+
+
+_PREFIX = "app."
+
+
+def load(s: Session) -> AppSettings:
+    values = {}
+    for f in fields(AppSettings):
+        row = s.get(Setting, _PREFIX + f.name)
+        if row is not None:
+            values[f.name] = row.value
+    return AppSettings(**values)
+
+
+def save(s: Session, settings: AppSettings) -> AppSettings:
+    if settings.language not in LANGUAGES:
+        raise ValidationError("Unknown language: {lang}", lang=settings.language)
+    if not settings.document_salt:
+        settings.document_salt = secrets.token_hex(16)
+    for name, value in asdict(settings).items():
+        row = s.get(Setting, _PREFIX + name)
+        if row is None:
+            s.add(Setting(key=_PREFIX + name, value=value))
+        elif row.value != value:
+            row.value = value
+    return settings
+
+
+def document_salt(s: Session) -> str:
+    """The installation's salt for hashing document ids, created on first use."""
+    current = load(s)
+    if not current.document_salt:
+        current = save(s, current)
+    return current.document_salt

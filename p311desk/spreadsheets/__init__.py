@@ -1,0 +1,1 @@
+"""Spreadsheets in and out: reading messy files, validation reports, safe writers."""

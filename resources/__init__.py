@@ -1,0 +1,1 @@
+"""Bundled data files: icons, translation catalogs, consent texts. No code lives here."""

@@ -1,0 +1,51 @@
+"""Shared fixtures: a fresh database per test, offscreen Qt, no access to the user's real data."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory, monkeypatch):
+    """No test touches the user's data or cache folders."""
+    base = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("P311DESK_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("P311DESK_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    from p311desk import i18n
+
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture
+def db(tmp_path):
+    from p311desk.db import Database
+
+    database = Database(tmp_path / "test.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_threads():
+    """Fail a test that leaves a worker thread running."""
+    before = set(threading.enumerate())
+    yield
+    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()
+                and not t.daemon and not t.name.startswith(("Dummy", "QThread"))]
+    for t in leftover:
+        t.join(timeout=5)
+    still = [t.name for t in leftover if t.is_alive()]
+    assert not still, f"test left threads running: {still}"
