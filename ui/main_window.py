@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
     def attach(self, ctx) -> None:
         """Connect the window to an opened database and build the pages."""
         self.ctx = ctx
+        self._forget_missing_current_session()
         ctx.message.connect(self._show_message)
         ctx.data_changed.connect(self._on_data_changed)
         ctx.session_changed.connect(lambda _sid: self._refresh_session_picker())
@@ -219,6 +220,15 @@ class MainWindow(QMainWindow):
         return self._page_for(index)
 
     # --- session picker ----------------------------------------------------------------------
+    def _forget_missing_current_session(self) -> None:
+        from p311desk.models import ParticipationSession
+
+        sid = self.ctx.current_session_id
+        if sid is not None:
+            with self.ctx.db.read() as s:
+                if s.get(ParticipationSession, sid) is None:  # e.g. another data folder
+                    self.ctx.set_current_session(None)
+
     def _refresh_session_picker(self) -> None:
         from p311desk.services import sessions
 
