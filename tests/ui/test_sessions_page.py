@@ -94,3 +94,34 @@ def test_language_switch_is_remembered(window, qtbot, qsettings):
     assert window.nav.item(7).text() == "Configuració"
     assert qsettings.value("ui/language") == "ca"
     assert window.findChild(QPushButton, "newSession").text() == "Nova sessió"
+
+
+def test_link_new_session_to_space(window, qtbot, wait_idle):
+    from p311desk.services import demo
+
+    demo.create_demo(window.ctx.db, people=5)
+    page = _page(window)
+    qtbot.mouseClick(page.findChild(QPushButton, "newSession"), Qt.LeftButton)
+    space_combo = page.findChild(QComboBox, "sessionSpace")
+    component_combo = page.findChild(QComboBox, "sessionComponent")
+    assert not component_combo.isEnabled()
+    space_combo.setCurrentIndex(1)
+    assert component_combo.isEnabled() and component_combo.currentText() == "Proposals"
+    title = page.findChild(QLineEdit, "sessionTitle")
+    qtbot.keyClicks(title, "Taller de mobilitat")
+    qtbot.keyClick(title, Qt.Key_Return)
+    wait_idle(window)
+    with window.ctx.db.read() as s:
+        row = s.query(ParticipationSession).filter_by(title="Taller de mobilitat").one()
+        assert row.space_id is not None and row.component_id is not None
+
+
+def test_selecting_a_linked_session_shows_its_links(window, qtbot):
+    from p311desk.services import demo
+
+    demo.create_demo(window.ctx.db, people=5)
+    page = _page(window)
+    page.reload()
+    page.table.selectRow(0)
+    assert page.findChild(QComboBox, "sessionSpace").currentText() == "Participatory budgeting 2027"
+    assert page.findChild(QComboBox, "sessionComponent").currentText() == "Proposals"

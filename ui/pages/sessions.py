@@ -52,6 +52,10 @@ def from_qdatetime(value: QDateTime) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(value.toSecsSinceEpoch(), tz=dt.timezone.utc)
 
 
+def _uuid_or_none(value) -> uuid.UUID | None:
+    return uuid.UUID(value) if value else None
+
+
 def next_full_hour() -> dt.datetime:
     now = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
     return now + dt.timedelta(hours=1)
@@ -173,6 +177,12 @@ class SessionsPage(Page):
         self.min_age_check.setObjectName("sessionMinAge")
         self.min_age_check.setToolTip(_("Participatory processes may not include people under 14. "
                                         "Untick it for activities run differently, such as children's councils."))
+        self.space_combo = QComboBox()
+        self.space_combo.setObjectName("sessionSpace")
+        self.space_combo.setToolTip(_("The participatory space on the platform where this session's results go."))
+        self.space_combo.currentIndexChanged.connect(self._space_changed)
+        self.component_combo = QComboBox()
+        self.component_combo.setObjectName("sessionComponent")
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setObjectName("sessionNotes")
         self.notes_edit.setMaximumHeight(90)
@@ -183,6 +193,8 @@ class SessionsPage(Page):
         form.addRow(_("Place"), self.place_edit)
         form.addRow(_("Language"), self.language_combo)
         form.addRow("", self.min_age_check)
+        form.addRow(_("Space"), self.space_combo)
+        form.addRow(_("Proposals go to"), self.component_combo)
         form.addRow(_("Notes"), self.notes_edit)
 
         self.state_label = QLabel()
@@ -212,6 +224,40 @@ class SessionsPage(Page):
         column.addStretch(1)
         return box
 
+    def _load_spaces(self) -> None:
+        from p311desk.services import spaces
+
+        with self.ctx.db.read() as s:
+            self.spaces = {sp.id: sp for sp in spaces.list_spaces(s)}
+        self.space_combo.blockSignals(True)
+        self.space_combo.clear()
+        self.space_combo.addItem(_("— not linked —"), None)
+        for space in self.spaces.values():
+            self.space_combo.addItem(space.title, str(space.id))
+        self.space_combo.blockSignals(False)
+        self._space_changed()
+
+    def _space_changed(self, _index: int = 0) -> None:
+        data = self.space_combo.currentData()
+        space = self.spaces.get(uuid.UUID(data)) if data and hasattr(self, "spaces") else None
+        self.component_combo.clear()
+        if space is None:
+            self.component_combo.addItem(_("— choose a space first —"), None)
+            self.component_combo.setEnabled(False)
+            return
+        self.component_combo.setEnabled(self.space_combo.isEnabled())
+        self.component_combo.addItem(_("— none —"), None)
+        for component in space.components_of("proposals"):
+            self.component_combo.addItem(component.name, str(component.id))
+        if self.component_combo.count() == 2:
+            self.component_combo.setCurrentIndex(1)
+
+    def _select_links(self, space_id, component_id) -> None:
+        self.space_combo.setCurrentIndex(max(self.space_combo.findData(str(space_id)) if space_id else 0, 0))
+        self._space_changed()
+        if component_id:
+            self.component_combo.setCurrentIndex(max(self.component_combo.findData(str(component_id)), 0))
+
     def start_new(self) -> None:
         self.table.clearSelection()
         self.editing_id, self.current = None, None
@@ -223,6 +269,8 @@ class SessionsPage(Page):
         self.place_edit.clear()
         self.language_combo.setCurrentIndex(max(self.language_combo.findData("ca"), 0))
         self.min_age_check.setChecked(True)
+        self._load_spaces()
+        self._select_links(None, None)
         self.notes_edit.clear()
         self._update_buttons()
         self.title_edit.setFocus()
@@ -236,6 +284,8 @@ class SessionsPage(Page):
         self.place_edit.setText(info.place)
         self.language_combo.setCurrentIndex(max(self.language_combo.findData(info.language), 0))
         self.min_age_check.setChecked(info.enforce_min_age)
+        self._load_spaces()
+        self._select_links(info.space_id, info.component_id)
         self.notes_edit.setPlainText(info.notes)
         self._update_buttons()
 
@@ -243,8 +293,10 @@ class SessionsPage(Page):
         info = self.current
         editable = info is None or info.status != "closed"
         for w in (self.title_edit, self.kind_combo, self.starts_edit, self.ends_edit, self.place_edit,
-                  self.language_combo, self.min_age_check, self.notes_edit, self.save_button):
+                  self.language_combo, self.min_age_check, self.notes_edit, self.save_button,
+                  self.space_combo):
             w.setEnabled(editable)
+        self.component_combo.setEnabled(editable and self.space_combo.currentData() is not None)
         self.save_button.setText(_("Create session") if info is None else _("Save changes"))
         self.open_button.setEnabled(info is not None and info.status != "open")
         self.open_button.setText(_("Reopen session") if info and info.status == "closed" else _("Open session"))
@@ -267,6 +319,8 @@ class SessionsPage(Page):
             language=self.language_combo.currentData(),
             enforce_min_age=self.min_age_check.isChecked(),
             notes=self.notes_edit.toPlainText(),
+            space_id=_uuid_or_none(self.space_combo.currentData()),
+            component_id=_uuid_or_none(self.component_combo.currentData()),
         )
 
     # --- actions -----------------------------------------------------------------------------
@@ -277,7 +331,11 @@ class SessionsPage(Page):
         def work():
             with self.ctx.db.write() as s:
                 if editing is None:
-                    return sessions.create_session(s, **values)
+                    links = {k: values.pop(k) for k in ("space_id", "component_id")}
+                    created = sessions.create_session(s, **values)
+                    if any(links.values()):
+                        return sessions.update_session(s, created.id, **links)
+                    return created
                 return sessions.update_session(s, editing, **values)
 
         def done(info: sessions.SessionInfo) -> None:
