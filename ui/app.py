@@ -40,6 +40,9 @@ class AppContext(QObject):
         super().__init__()
         self.db = db
         self.pools = Pools()
+        from sync.connectivity import probe
+
+        self.probe = probe  # replaceable (tests never reach a real host)
         self.qsettings = settings or QSettings(ORG, APP)
         self._current_session: uuid.UUID | None = None
         raw = self.qsettings.value("session/current", "")

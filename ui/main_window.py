@@ -280,7 +280,7 @@ class MainWindow(QMainWindow):
         if self._probing:
             return
         self._probing = True
-        from sync.connectivity import probe
+        probe = self.ctx.probe
 
         def done(result: bool) -> None:
             self._probing = False

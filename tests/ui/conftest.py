@@ -16,6 +16,8 @@ def window(qtbot, db, qsettings):
     from ui.app import create_window
 
     win = create_window(db, lang="en", qsettings=qsettings)
+    win.ctx.probed = []
+    win.ctx.probe = lambda host: win.ctx.probed.append(host) or False
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
