@@ -168,6 +168,7 @@ def _read_workbook(path: Path, sheet: str | int | None) -> Table:
     grid = ws.to_python(skip_empty_area=True)
     start_row, start_col = ws.start or (0, 0)
     merged = getattr(ws, "merged_cell_ranges", None) or []
+    blank_rows = {i for i, row in enumerate(grid) if all(_is_blank(c) for c in row)} if merged else set()
     for (r0, c0), (r1, c1) in merged:
         r0, r1, c0, c1 = r0 - start_row, r1 - start_row, c0 - start_col, c1 - start_col
         if r0 < 0 or c0 < 0 or r0 >= len(grid):
@@ -177,6 +178,8 @@ def _read_workbook(path: Path, sheet: str | int | None) -> Table:
             # A merged range on one row is a title or a group header: leave it alone.
             continue
         for r in range(r0, min(r1, len(grid) - 1) + 1):
+            if r in blank_rows:
+                continue  # a blank row stays blank (and is dropped)
             row = grid[r]
             for c in range(c0, min(c1, len(row) - 1) + 1):
                 if _is_blank(row[c]):
