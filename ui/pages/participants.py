@@ -139,7 +139,7 @@ class ParticipantsPage(Page):
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
-        for col, width in enumerate((160, 220, 260, 110, 100, 100)):
+        for col, width in enumerate((150, 200, 250, 100, 100, 100)):
             header.resizeSection(col, width)
         header.setStretchLastSection(True)
 
@@ -423,6 +423,8 @@ class PreviewPage(QWizardPage):
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 item.setBackground(QBrush(QColor(STATUS_COLOURS[r.status])))
+                if col == 4 and problems:
+                    item.setToolTip(problems.replace("; ", "\n"))
                 self.rows.setItem(i, col, item)
         self.rows.resizeColumnsToContents()
         self.accept_check.setVisible(c["warning"] > 0 and c["error"] == 0)
