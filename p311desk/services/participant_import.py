@@ -274,6 +274,20 @@ def preview(
     counts = {"new": 0, "update": 0, "warning": 0, "error": 0}
     total = len(table.rows)
 
+    # Column indices resolved once (None: not mapped); the loop below runs once per row.
+    g_full_name = get.get("full_name")
+    g_given_name = get.get("given_name")
+    g_family_name = get.get("family_name")
+    g_email = get.get("email")
+    g_phone = get.get("phone")
+    g_document_id = get.get("document_id")
+    g_birth_date = get.get("birth_date")
+    g_birth_year = get.get("birth_year")
+    g_postal_code = get.get("postal_code")
+    g_organisation = get.get("organisation")
+    g_code = get.get("code")
+    g_registration_id = get.get("registration_id")
+    ct, email_ok = cell_text, EMAIL_RE.match
     for n, (raw, rownum) in enumerate(zip(table.rows, table.row_numbers)):
         if progress and n % 5000 == 0:
             progress(n, total, "")
@@ -283,37 +297,37 @@ def preview(
             problems.append(Problem(rownum, col_name.get(f, ""), msgid, params, severity))
 
         values: dict[str, Any] = {}
-        if "full_name" in get:
-            given, family = split_full_name(cell_text(raw[get["full_name"]]))
-            if "given_name" in get and cell_text(raw[get["given_name"]]):
-                given = cell_text(raw[get["given_name"]])
-            if "family_name" in get and cell_text(raw[get["family_name"]]):
-                family = cell_text(raw[get["family_name"]])
+        if g_full_name is not None:
+            given, family = split_full_name(ct(raw[g_full_name]))
+            if g_given_name is not None and ct(raw[g_given_name]):
+                given = ct(raw[g_given_name])
+            if g_family_name is not None and ct(raw[g_family_name]):
+                family = ct(raw[g_family_name])
         else:
-            given = cell_text(raw[get["given_name"]]) if "given_name" in get else ""
-            family = cell_text(raw[get["family_name"]]) if "family_name" in get else ""
+            given = ct(raw[g_given_name]) if g_given_name is not None else ""
+            family = ct(raw[g_family_name]) if g_family_name is not None else ""
         given, family = smart_case(given), smart_case(family)
         values["given_name"], values["family_name"] = given, family
         if not (given or family):
-            problem("full_name" if "full_name" in get else "given_name", "The name is missing.")
+            problem("full_name" if g_full_name is not None else "given_name", "The name is missing.")
         elif len(given) > 200 or len(family) > 200:
-            problem("full_name" if "full_name" in get else "given_name", "The name is too long.")
+            problem("full_name" if g_full_name is not None else "given_name", "The name is too long.")
 
         email = None
-        if "email" in get:
-            email = cell_text(raw[get["email"]]).lower() or None
+        if g_email is not None:
+            email = ct(raw[g_email]).lower() or None
             if email:
                 email = email.removeprefix("mailto:")
-                if not EMAIL_RE.match(email) or len(email) > 320:
+                if not email_ok(email) or len(email) > 320:
                     problem("email", "“{value}” is not a valid e-mail address.", value=email)
         values["email"] = email
 
-        if "phone" in get:
-            values["phone"] = cell_text(raw[get["phone"]])[:40] or None
+        if g_phone is not None:
+            values["phone"] = ct(raw[g_phone])[:40] or None
 
         doc_hash = None
-        if "document_id" in get:
-            doc = re.sub(r"[\s.\-]", "", cell_text(raw[get["document_id"]])).upper()
+        if g_document_id is not None:
+            doc = re.sub(r"[\s.\-]", "", ct(raw[g_document_id])).upper()
             if doc:
                 ok = valid_spanish_document(doc)
                 if ok is False:
@@ -325,12 +339,12 @@ def preview(
         values["document_hash"] = doc_hash
 
         birth = None
-        if "birth_date" in get:
-            cell = raw[get["birth_date"]]
+        if g_birth_date is not None:
+            cell = raw[g_birth_date]
             try:
                 birth = parse_date(cell, today=today)
             except BadDate:
-                problem("birth_date", "“{value}” is not a real date (use dd/mm/yyyy).", value=cell_text(cell))
+                problem("birth_date", "“{value}” is not a real date (use dd/mm/yyyy).", value=ct(cell))
             else:
                 if birth is not None and birth > today:
                     problem("birth_date", "The birth date {value} is in the future.", value=birth.strftime("%d/%m/%Y"))
@@ -340,8 +354,8 @@ def preview(
                     birth = None
         values["birth_date"] = birth
         birth_year = birth.year if birth else None
-        if birth is None and "birth_year" in get:
-            text = cell_text(raw[get["birth_year"]])
+        if birth is None and g_birth_year is not None:
+            text = ct(raw[g_birth_year])
             if text:
                 if text.isdigit() and today.year - 120 <= int(text) <= today.year:
                     birth_year = int(text)
@@ -349,24 +363,24 @@ def preview(
                     problem("birth_year", "“{value}” is not a valid birth year.", value=text)
         values["birth_year"] = birth_year
 
-        if "postal_code" in get:
-            pc = cell_text(raw[get["postal_code"]]).replace(" ", "")
+        if g_postal_code is not None:
+            pc = ct(raw[g_postal_code]).replace(" ", "")
             if pc.isdigit() and len(pc) == 4:
                 pc = "0" + pc  # Excel dropped the leading zero of 08001
             if pc and not (pc.isdigit() and len(pc) == 5):
                 problem("postal_code", "“{value}” does not look like a postal code.", "warning", value=pc)
             values["postal_code"] = pc[:10] or None
-        if "organisation" in get:
-            values["organisation"] = cell_text(raw[get["organisation"]])[:200] or None
+        if g_organisation is not None:
+            values["organisation"] = ct(raw[g_organisation])[:200] or None
         code = None
-        if "code" in get:
-            code = codes.normalize_code(cell_text(raw[get["code"]])) or None
+        if g_code is not None:
+            code = codes.normalize_code(ct(raw[g_code])) or None
             if code and len(code) > 40:
                 problem("code", "The code “{value}” is too long.", value=code)
                 code = None
         values["code"] = code
-        if "registration_id" in get:
-            values["registration_id"] = cell_text(raw[get["registration_id"]])[:40] or None
+        if g_registration_id is not None:
+            values["registration_id"] = ct(raw[g_registration_id])[:40] or None
 
         age = age_on(birth, birth_year, ref)
         if age is not None and age < min_age:
@@ -385,7 +399,7 @@ def preview(
         elif nkey and nkey in seen_name:
             first = seen_name[nkey]
         if first is not None:
-            problem("full_name" if "full_name" in get else "given_name",
+            problem("full_name" if g_full_name is not None else "given_name",
                     "Same person as row {row}: this row will be skipped.", "warning", row=first)
             row.action = "skip"
         else:
@@ -405,7 +419,7 @@ def preview(
                                    ex.by_doc.get(doc_hash) if doc_hash else None,
                                    ex.by_name.get(nkey) if nkey else None) if m is not None}
             if len(matches) > 1:
-                problem("full_name" if "full_name" in get else "given_name",
+                problem("full_name" if g_full_name is not None else "given_name",
                         "This row matches two different people already registered.")
             elif matches:
                 row.match_id = matches.pop()
