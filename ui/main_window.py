@@ -29,8 +29,8 @@ from ui.workers import Op
 # (page id, navigation label, "module:Class" or None while the feature is coming)
 PAGES: list[tuple[str, str, str | None]] = [
     ("sessions", N_("Sessions"), "ui.pages.sessions:SessionsPage"),
-    ("participants", N_("Participants"), None),
-    ("checkin", N_("Check-in"), None),
+    ("participants", N_("Participants"), "ui.pages.participants:ParticipantsPage"),
+    ("checkin", N_("Check-in"), "ui.pages.checkin:CheckinPage"),
     ("proposals", N_("Proposals"), None),
     ("votes", N_("Votes"), None),
     ("print", N_("Print"), None),
