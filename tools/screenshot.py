@@ -37,8 +37,13 @@ def main() -> None:
         shown = window.go_to(page)
         if page == "sessions":
             shown.reload(select=current.id)
-        for _ in range(10):
-            app.processEvents()
+        import time
+
+        for _ in range(3):  # let page workers (loading lists, search indexes) finish and deliver
+            window.ctx.pools.wait()
+            deadline = time.monotonic() + 0.3
+            while time.monotonic() < deadline:
+                app.processEvents()
         out.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(out))
         window.ctx.pools.wait()

@@ -17,6 +17,7 @@ from p311desk.db import Database
 from p311desk.models import Attendance, Component, ParticipationSession, Proposal, Space, Taxonomy
 from p311desk.services import audit, participants, sessions
 from p311desk.services import settings as settings_service
+from p311desk.text import fold
 
 MUNICIPALITY = "Ajuntament de Vilaprova del Vallès"
 
@@ -112,7 +113,7 @@ def create_demo(db: Database, *, people: int = 300, seed: int = 311) -> dict[str
                 if (given, family) not in used:
                     used.add((given, family))
                     break
-            email_local = f"{given}.{family.split()[0]}".lower()
+            email_local = fold(f"{given}.{family.split()[0]}")
             email = None if rnd.random() < 0.15 else (
                 "".join(c for c in email_local if c.isascii() and (c.isalnum() or c == "."))
                 + f"{rnd.randint(1, 99)}@example.org")
