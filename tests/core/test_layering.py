@@ -20,7 +20,7 @@ import pkgutil, importlib
 pkg = importlib.import_module({package!r})
 names = [pkg.__name__]
 for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):
-    if '.migrations' in info.name:
+    if '.migrations' in info.name or info.name.endswith('__main__'):
         continue
     importlib.import_module(info.name)
     names.append(info.name)
