@@ -14,8 +14,8 @@ import uuid
 from sqlalchemy import select
 
 from p311desk.db import Database
-from p311desk.models import Attendance, Component, ParticipationSession, Proposal, Space, Taxonomy
-from p311desk.services import audit, participants, sessions
+from p311desk.models import Component, ParticipationSession, Proposal, Space, Taxonomy
+from p311desk.services import attendance, audit, participants, sessions
 from p311desk.services import settings as settings_service
 from p311desk.text import fold
 
@@ -127,11 +127,7 @@ def create_demo(db: Database, *, people: int = 300, seed: int = 311) -> dict[str
             participants.register(s, later.id, p.id, source="demo")
         sessions.open_session(s, today.id)
         for p in people_rows[:64]:
-            att = Attendance(id=uuid.uuid4(), session_id=today.id, participant_id=p.id, method="qr")
-            s.add(att)
-            s.flush()
-            audit.record(s, "attendance.checked_in", session_id=today.id, entity_type="attendance",
-                         entity_id=att.id, payload={"participant_id": str(p.id), "method": "qr"})
+            attendance.check_in(s, today.id, p.checkin_code, method="qr")
         for i, (title, body) in enumerate(PROPOSALS):
             prop = Proposal(id=uuid.uuid4(), session_id=today.id, title={"ca": title},
                             body={"ca": body}, author_kind="session", author_name="",
