@@ -484,7 +484,7 @@ def _localized_cells(row: dict[str, Any], headers: list[str], name: str, escaped
         if h.startswith(name + "/"):
             text = _str_cell(row, h, escaped)
             if text.strip():
-                out[h.split("/", 1)[1]] = text
+                out[h[len(name) + 1:]] = text
     return out
 
 
@@ -628,13 +628,6 @@ def _plan_decidim_import(s, session, table, row, taxes) -> dict[str, Any]:
             raise ValidationError("Unknown {kind} id {id} (update the platform data first).",
                                   kind="category", id=cat)
         values["category_id"] = t.id
-    tax_ids = _ids(row.get("taxonomies/ids"))
-    for key, ref in zip(("category_id", "scope_id"), tax_ids):
-        t = taxes.find(ref, ("taxonomy", "category", "scope"))
-        if t is None:
-            raise ValidationError("Unknown {kind} id {id} (update the platform data first).",
-                                  kind="taxonomy", id=ref)
-        values[key] = t.id
     scope = _str_cell(row, "scope/id", False)
     if scope:
         t = taxes.find(scope, ("scope",))
@@ -642,8 +635,19 @@ def _plan_decidim_import(s, session, table, row, taxes) -> dict[str, Any]:
             raise ValidationError("Unknown {kind} id {id} (update the platform data first).",
                                   kind="scope", id=scope)
         values["scope_id"] = t.id
-    if len(tax_ids) > 2 or (len(tax_ids) == 2 and scope):
-        raise ValidationError("At most one category and one scope per proposal.")
+    # A proposal here has one category and one scope: the first taxonomy is the category, the
+    # second the scope (unless scope/id gave one); further taxonomies become free tags.
+    for ref in _ids(row.get("taxonomies/ids")):
+        t = taxes.find(ref, ("taxonomy", "category", "scope"))
+        if t is None:
+            raise ValidationError("Unknown {kind} id {id} (update the platform data first).",
+                                  kind="taxonomy", id=ref)
+        if values["category_id"] is None:
+            values["category_id"] = t.id
+        elif values["scope_id"] is None:
+            values["scope_id"] = t.id
+        else:
+            values["tags"].append(pick_localized(t.name) or ref)
     norm = P._normalize(session.language, values)
     P._validate(s, session, norm)
     return {"kind": "new", "file_id": None, "values": norm, "supports": 0, "position": None,

@@ -41,6 +41,7 @@ DEFAULT_TITLE_MIN = 15
 DEFAULT_TITLE_MAX = 150
 ADDRESS_MAX = 300
 PAPER_FORM_MAX = 60
+COORD_DECIMALS = 7
 AUTHOR_NAME_MAX = 200
 
 AUTHOR_KINDS = {
@@ -165,14 +166,18 @@ def _localized(value: dict[str, str] | str | None, lang: str, cleaner) -> dict[s
     for locale, text in value.items():
         if not isinstance(locale, str) or not _LOCALE.match(locale):
             raise ValidationError("Unknown language code: {code}", code=str(locale))
-        text = cleaner(_CONTROL.sub("", str(text or "")))
+        text = cleaner(_CONTROL.sub("", str(text or "").replace("\t", " ")))
         if text:
             out[locale] = text
     return out
 
 
+def _one_line(value: object) -> str:
+    return clean(_CONTROL.sub("", str(value or "")))
+
+
 def normalize_paper_form(value: object) -> str | None:
-    text = "".join(clean(value).split()).upper()
+    text = "".join(_one_line(value).split()).upper()
     return text or None
 
 
@@ -249,9 +254,9 @@ def _normalize(lang: str, values: dict[str, Any]) -> dict[str, Any]:
     if "body" in out:
         out["body"] = _localized(out["body"], lang, _clean_body)
     if "author_name" in out:
-        out["author_name"] = clean(out["author_name"])
+        out["author_name"] = _one_line(out["author_name"])
     if "address" in out:
-        out["address"] = clean(out["address"])
+        out["address"] = _one_line(out["address"])
     if "tags" in out:
         out["tags"] = normalize_tags(out["tags"])
     if "paper_form_id" in out:
@@ -264,6 +269,8 @@ def _normalize(lang: str, values: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationError("Not a number: “{text}”", text=str(out[key])) from None
             if out[key] != out[key]:  # NaN
                 raise ValidationError("Not a number: “{text}”", text="NaN")
+            # 7 decimals is about 1 cm: more is noise, and spreadsheets keep only 15 digits.
+            out[key] = round(out[key], COORD_DECIMALS)
     if out.get("author_kind") in ("session", "participant"):
         out["author_name"] = ""
     if out.get("author_kind") != "participant" and "author_kind" in out:
