@@ -9,8 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 
+def N_(message: str) -> str:  # marker for extraction; p311desk.i18n imports this module lazily
+    return message
+
+
 class DomainError(Exception):
-    """A rule of the domain refused an operation; nothing was changed."""
+    """A rule of the domain refused an operation; nothing was changed.
+
+    Raise with an English msgid (extracted for translation) and named parameters:
+    ``raise ValidationError("Unknown code {code}", code=c)``. A subclass declares its default
+    message as ``msgid = N_("...")``.
+    """
 
     msgid: str = "The operation was refused."
 
@@ -33,16 +42,16 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    msgid = "The requested item does not exist."
+    msgid = N_("The requested item does not exist.")
 
 
 class ValidationError(DomainError):
-    msgid = "The data is not valid."
+    msgid = N_("The data is not valid.")
 
 
 class InvalidTransition(DomainError):
-    msgid = "This change is not allowed in the current state."
+    msgid = N_("This change is not allowed in the current state.")
 
 
 class DatabaseTooNew(DomainError):
-    msgid = "This database was created by a newer version of p311desk. Update the application."
+    msgid = N_("This database was created by a newer version of p311desk. Update the application.")

@@ -3,7 +3,7 @@
 Message ids are English source strings. Each language has a folder ``resources/locale/<lang>/``
 holding one or more ``.po`` files (one per feature, so features can grow their catalogs without
 touching each other's). On first use a catalog is compiled with Babel into ``.mo`` files in the
-cache directory (recompiled whenever a ``.po`` file is newer) and loaded with the standard
+cache directory (named by the ``.po`` content, so an edited catalog is compiled again) and loaded with the standard
 library's :mod:`gettext`, which keeps start-up fast. Qt's own dialogs get Qt's shipped
 ``qtbase_*.qm`` through a ``QTranslator`` installed by the UI.
 
@@ -14,6 +14,7 @@ attributes, tables of labels), ``ngettext(singular, plural, n)`` for counts.
 from __future__ import annotations
 
 import gettext as _gettext
+import hashlib
 import threading
 from pathlib import Path
 
@@ -53,8 +54,10 @@ def load_translations(lang: str) -> _gettext.NullTranslations:
         return _gettext.NullTranslations()
     result: _gettext.NullTranslations | None = None
     for po in sorted(folder.glob("*.po")):
-        mo = cache_dir() / "locale" / lang / (po.stem + ".mo")
-        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        # Named by content, so installs of different versions sharing a cache never mix catalogs.
+        digest = hashlib.sha1(po.read_bytes()).hexdigest()[:16]
+        mo = cache_dir() / "locale" / lang / f"{po.stem}-{digest}.mo"
+        if not mo.exists():
             _compile(po, mo)
         with mo.open("rb") as fh:
             part = _gettext.GNUTranslations(fh)

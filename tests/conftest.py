@@ -21,6 +21,21 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Tests talk to 127.0.0.1 only: resolving any other host fails at once."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def local_only(host, *args, **kwargs):
+        if host not in ("127.0.0.1", "localhost", "::1", None):
+            raise socket.gaierror(f"tests have no network (asked for {host!r})")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_only)
+
+
+@pytest.fixture(autouse=True)
 def _english():
     from p311desk import i18n
 

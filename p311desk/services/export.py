@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from p311desk.db import Database
 from p311desk.errors import DomainError
+from p311desk.i18n import N_
 from p311desk.models import Base
 from p311desk.spreadsheets.safe import cell_value
 
@@ -17,7 +18,7 @@ Progress = Callable[[int, int, str], None]
 
 
 class Cancelled(DomainError):
-    msgid = "The operation was cancelled."
+    msgid = N_("The operation was cancelled.")
 
 
 def export_database(

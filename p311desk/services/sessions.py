@@ -17,13 +17,21 @@ from sqlalchemy.orm import Session
 
 from p311desk.errors import InvalidTransition, NotFound, ValidationError
 from p311desk.i18n import N_, LANGUAGES
-from p311desk.models import Attendance, ParticipationSession, Proposal, Registration, utcnow
+from p311desk.models import (
+    Attendance,
+    Component,
+    ParticipationSession,
+    Proposal,
+    Registration,
+    Space,
+    utcnow,
+)
 from p311desk.services import audit, outbox
 
 KINDS = {"meeting": N_("Meeting"), "assembly": N_("Assembly")}
 STATUSES = {"draft": N_("Draft"), "open": N_("Open"), "closed": N_("Closed")}
 EDITABLE = ("title", "kind", "starts_at", "ends_at", "place", "language", "notes",
-            "enforce_min_age", "min_age")
+            "enforce_min_age", "min_age", "space_id", "component_id", "decidim_meeting_id")
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,9 @@ class SessionInfo:
     notes: str
     enforce_min_age: bool
     min_age: int
+    space_id: uuid.UUID | None = None
+    component_id: uuid.UUID | None = None
+    decidim_meeting_id: str | None = None
     expected: int = 0
     present: int = 0
     proposals: int = 0
@@ -48,7 +59,8 @@ def _info(row: ParticipationSession, expected: int = 0, present: int = 0, propos
     return SessionInfo(
         id=row.id, title=row.title, kind=row.kind, status=row.status, starts_at=row.starts_at,
         ends_at=row.ends_at, place=row.place, language=row.language, notes=row.notes,
-        enforce_min_age=row.enforce_min_age, min_age=row.min_age,
+        enforce_min_age=row.enforce_min_age, min_age=row.min_age, space_id=row.space_id,
+        component_id=row.component_id, decidim_meeting_id=row.decidim_meeting_id,
         expected=expected, present=present, proposals=proposals,
     )
 
@@ -70,6 +82,18 @@ def _validate(values: dict) -> None:
         raise ValidationError("The minimum age must be between 0 and 120.")
 
 
+def _validate_links(s: Session, values: dict) -> None:
+    space_id, component_id = values.get("space_id"), values.get("component_id")
+    if space_id is not None and s.get(Space, space_id) is None:
+        raise NotFound("The participatory space does not exist.")
+    if component_id is not None:
+        component = s.get(Component, component_id)
+        if component is None:
+            raise NotFound("The component does not exist.")
+        if component.space_id != space_id:
+            raise ValidationError("The component does not belong to the session's participatory space.")
+
+
 def _load(s: Session, session_id: uuid.UUID) -> ParticipationSession:
     row = s.get(ParticipationSession, session_id)
     if row is None:
@@ -78,7 +102,14 @@ def _load(s: Session, session_id: uuid.UUID) -> ParticipationSession:
 
 
 def _audit_values(values: dict) -> dict:
-    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in values.items()}
+    def plain(v):
+        if isinstance(v, dt.datetime):
+            return v.isoformat()
+        if isinstance(v, uuid.UUID):
+            return str(v)
+        return v
+
+    return {k: plain(v) for k, v in values.items()}
 
 
 def create_session(
@@ -117,6 +148,7 @@ def update_session(s: Session, session_id: uuid.UUID, **changes) -> SessionInfo:
         changes["title"] = changes["title"].strip()
     merged = {k: getattr(row, k) for k in EDITABLE} | changes
     _validate(merged)
+    _validate_links(s, merged)
     changed = {k: v for k, v in changes.items() if getattr(row, k) != v}
     for key, value in changed.items():
         setattr(row, key, value)

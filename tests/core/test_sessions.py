@@ -93,3 +93,27 @@ def test_list_sessions_counts(db):
     by_status = {r.status: r for r in rows}
     assert by_status["open"].expected == 40 and by_status["open"].present == 40
     assert by_status["open"].proposals == 6
+
+
+def test_link_session_to_space_and_component(db):
+    from p311desk.services import demo, spaces
+
+    demo.create_demo(db, people=5)
+    with db.read() as s:
+        space = spaces.list_spaces(s)[0]
+        proposals_component = space.components_of("proposals")[0]
+        meetings_component = space.components_of("meetings")[0]
+        cats = spaces.taxonomies(s, space.id, "category")
+    assert space.title == "Participatory budgeting 2027"  # localized to the active language (en in tests)
+    assert len(cats) == 4
+    with db.write() as s:
+        sid = sessions.create_session(s, title="Enllaçada").id
+        info = sessions.update_session(s, sid, space_id=space.id, component_id=proposals_component.id,
+                                       decidim_meeting_id="42")
+    assert info.component_id == proposals_component.id and info.decidim_meeting_id == "42"
+    with pytest.raises(ValidationError):
+        with db.write() as s:
+            sessions.update_session(s, sid, space_id=None, component_id=meetings_component.id)
+    with pytest.raises(NotFound):
+        with db.write() as s:
+            sessions.update_session(s, sid, space_id=uuid.uuid4(), component_id=None)

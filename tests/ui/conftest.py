@@ -1,0 +1,45 @@
+"""UI fixtures: the real main window on a fresh database, offscreen."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+
+@pytest.fixture
+def qsettings(tmp_path):
+    return QSettings(str(tmp_path / "ui.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, db, qsettings):
+    from ui.app import create_window
+
+    win = create_window(db, lang="en", qsettings=qsettings)
+    win.ctx.probed = []
+    win.ctx.probe = lambda host: win.ctx.probed.append(host) or False
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.ctx.pools.wait()
+    win.close()
+
+
+@pytest.fixture
+def wait_idle(qtbot):
+    """Wait until the window's workers have finished and their signals were delivered."""
+
+    def wait(win, timeout=10000):
+        qtbot.waitUntil(lambda: not win.ctx.pools.busy, timeout=timeout)
+
+    return wait
+
+
+@pytest.fixture(autouse=True)
+def _no_running_workers(qtbot):
+    yield
+    from PySide6.QtCore import QThreadPool
+
+    pool = QThreadPool.globalInstance()
+    assert pool.waitForDone(10000), "a test left a worker running"

@@ -1,0 +1,191 @@
+"""The application object: builds the context (database, settings, worker pools) and starts the GUI."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QSettings, QTimer, QTranslator, Signal
+from PySide6.QtWidgets import QApplication
+
+from p311desk import i18n
+from ui.workers import Pools, Worker
+
+if TYPE_CHECKING:
+    from p311desk.db import Database
+
+log = logging.getLogger(__name__)
+
+ORG, APP = "p311desk", "p311desk"
+
+
+class AppContext(QObject):
+    """What every page needs: the database, the current session, worker pools and notifications.
+
+    Signals:
+        session_changed(object): the current session id (UUID or None) changed.
+        data_changed(str): something was written; the argument names what ("sessions", "attendance",
+            "proposals", "settings", "*"). Pages refresh, the status bar recounts.
+        language_changed(str): the interface language changed; the window rebuilds its pages.
+        message(str, str): text and level ("info", "success", "warning", "error") for the message bar.
+    """
+
+    session_changed = Signal(object)
+    data_changed = Signal(str)
+    language_changed = Signal(str)
+    message = Signal(str, str)
+
+    def __init__(self, db: Database, settings: QSettings | None = None) -> None:  # noqa: F821
+        super().__init__()
+        self.db = db
+        self.pools = Pools()
+        from sync.connectivity import probe
+
+        self.probe = probe  # replaceable (tests never reach a real host)
+        self.qsettings = settings or QSettings(ORG, APP)
+        self._current_session: uuid.UUID | None = None
+        raw = self.qsettings.value("session/current", "")
+        if raw:
+            try:
+                self._current_session = uuid.UUID(str(raw))
+            except ValueError:
+                self._current_session = None
+
+    @property
+    def current_session_id(self) -> uuid.UUID | None:
+        return self._current_session
+
+    def set_current_session(self, session_id: uuid.UUID | None) -> None:
+        if session_id == self._current_session:
+            return
+        self._current_session = session_id
+        self.qsettings.setValue("session/current", str(session_id) if session_id else "")
+        self.session_changed.emit(session_id)
+
+    def notify(self, text: str, level: str = "info") -> None:
+        self.message.emit(text, level)
+
+    def set_language(self, lang: str) -> None:
+        lang = i18n.set_language(lang)
+        self.qsettings.setValue("ui/language", lang)
+        install_qt_translator(lang)
+        self.language_changed.emit(lang)
+
+
+_qt_translator: QTranslator | None = None
+
+
+def install_qt_translator(lang: str) -> None:
+    """Qt's own dialogs (file pickers, buttons) in the user's language."""
+    global _qt_translator
+    app = QApplication.instance()
+    if app is None:
+        return
+    if _qt_translator is not None:
+        app.removeTranslator(_qt_translator)
+        _qt_translator = None
+    if lang == "en":
+        return
+    translator = QTranslator()
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(QLocale(lang), "qtbase", "_", path):
+        app.installTranslator(translator)
+        _qt_translator = translator
+
+
+def initial_language(qsettings: QSettings, requested: str | None) -> str:
+    if requested:
+        return requested
+    saved = qsettings.value("ui/language", "")
+    if saved in i18n.LANGUAGES:
+        return saved
+    system = QLocale.system().name().split("_")[0]
+    return system if system in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+
+def database_is_empty(db: Database) -> bool:
+    from sqlalchemy import select
+
+    from p311desk.models import ParticipationSession
+
+    with db.read() as s:
+        return s.scalar(select(ParticipationSession.id).limit(1)) is None
+
+
+def apply_base_font(app: QApplication) -> None:
+    font = app.font()
+    if font.pointSizeF() < 10.5:  # technicians read this at arm's length in a busy room
+        font.setPointSizeF(10.5)
+        app.setFont(font)
+
+
+def create_window(db: Database, *, lang: str | None = None, demo: bool = False,
+                  qsettings: QSettings | None = None):
+    """Build the context and the main window at once (tests and tools; ``run`` opens lazily)."""
+    from ui.main_window import MainWindow
+
+    apply_base_font(QApplication.instance())
+    settings = qsettings or QSettings(ORG, APP)
+    language = initial_language(settings, lang)
+    i18n.set_language(language)
+    install_qt_translator(language)
+    window = MainWindow()
+    window.attach(AppContext(db, settings))
+    if demo and database_is_empty(db):
+        window.create_demo_data()
+    return window
+
+
+def run(*, data_dir: str | None = None, demo: bool = False, lang: str | None = None,
+        quit_after: float | None = None, qt_args: list[str] | None = None) -> int:
+    """Show the window at once, open the database in a worker, then fill the window.
+
+    Importing SQLAlchemy and checking migrations takes longer than showing a window; doing it
+    off the UI thread keeps start-up quick and the window responsive.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(["p311desk", *(qt_args or [])])
+    app.setOrganizationName(ORG)
+    app.setApplicationName(APP)
+    app.setApplicationDisplayName("p311desk")
+    apply_base_font(app)
+    from p311desk.paths import database_path
+    from ui.main_window import MainWindow
+
+    settings = QSettings(ORG, APP)
+    language = initial_language(settings, lang)
+    i18n.set_language(language)
+    install_qt_translator(language)
+    first_start = not database_path(data_dir).exists()
+    window = MainWindow()
+    window.show()
+    state: dict = {}
+
+    def open_db(_progress, _cancel):
+        from p311desk.db import open_database
+
+        return open_database(data_dir)
+
+    def opened(db) -> None:
+        state["db"] = db
+        window.attach(AppContext(db, settings))
+        if demo and database_is_empty(db):
+            window.create_demo_data()
+        elif first_start:
+            QTimer.singleShot(0, window.offer_demo_data)
+
+    worker = Worker(open_db)
+    worker.signals.succeeded.connect(opened)
+    worker.signals.failed.connect(window.show_startup_error)
+    pools = Pools()
+    pools.start(worker, write=True)
+    if quit_after is not None:
+        QTimer.singleShot(int(quit_after * 1000), window.close)
+    code = app.exec()
+    pools.wait()
+    if window.ctx is not None:
+        window.ctx.pools.wait()
+    if "db" in state:
+        state["db"].close()
+    return code

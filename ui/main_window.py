@@ -1,0 +1,349 @@
+"""The main window: navigation, current-session picker, message bar, status bar."""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from p311desk.i18n import LANGUAGES, N_, _, current_language
+from ui.pages import ComingPage, Page
+from ui.widgets.message_bar import MessageBar
+from ui.workers import Op
+
+# (page id, navigation label, "module:Class" or None while the feature is coming)
+PAGES: list[tuple[str, str, str | None]] = [
+    ("sessions", N_("Sessions"), "ui.pages.sessions:SessionsPage"),
+    ("participants", N_("Participants"), "ui.pages.participants:ParticipantsPage"),
+    ("checkin", N_("Check-in"), "ui.pages.checkin:CheckinPage"),
+    ("proposals", N_("Proposals"), None),
+    ("votes", N_("Votes"), None),
+    ("print", N_("Print"), None),
+    ("sync", N_("Sync"), None),
+    ("settings", N_("Settings"), "ui.pages.settings:SettingsPage"),
+]
+
+CONNECTIVITY_INTERVAL_MS = 30_000
+
+
+class MainWindow(QMainWindow):
+    """The one window. Rebuilds its pages when the interface language changes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ctx = None
+        self.setObjectName("mainWindow")
+        self.setMinimumSize(1024, 680)
+        self.setWindowTitle(_("p311desk — participation sessions"))
+        self.pages: dict[str, Page] = {}
+        self._online: bool | None = None
+        self._probing = False
+        self._timer = QTimer(self)
+        self.loading_label = QLabel(_("Opening the database…"))
+        self.loading_label.setObjectName("loadingLabel")
+        self.loading_label.setAlignment(Qt.AlignCenter)
+        self.loading_label.setWordWrap(True)
+        self.loading_label.setStyleSheet("font-size: 16pt; color: #1f3b57;")
+        self.setCentralWidget(self.loading_label)
+        self.resize(1280, 800)
+
+    def show_startup_error(self, exc: BaseException) -> None:
+        from ui.workers import error_text
+
+        self.loading_label.setText(_("p311desk could not open its database.") + "\n\n" + error_text(exc))
+        self.loading_label.setStyleSheet("font-size: 14pt; color: #8c1d18;")
+
+    def attach(self, ctx) -> None:
+        """Connect the window to an opened database and build the pages."""
+        self.ctx = ctx
+        self._forget_missing_current_session()
+        ctx.message.connect(self._show_message)
+        ctx.data_changed.connect(self._on_data_changed)
+        ctx.session_changed.connect(lambda _sid: self._refresh_session_picker())
+        ctx.language_changed.connect(lambda _lang: self._build())
+        self._build()
+        geometry = ctx.qsettings.value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(geometry)
+        self._timer.timeout.connect(self.check_connectivity)
+        self._timer.start(CONNECTIVITY_INTERVAL_MS)
+        QTimer.singleShot(0, self.check_connectivity)
+
+    # --- building ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        current = self.current_page_id() if self.pages else self.ctx.qsettings.value("window/page", "sessions")
+        self.setWindowTitle(_("p311desk — participation sessions"))
+        self._build_menus()
+        central = QWidget()
+        root = QHBoxLayout(central)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(210)
+        self.nav.setStyleSheet(
+            "QListWidget { background: #1f3b57; color: white; border: none; font-size: 13pt; padding-top: 8px; }"
+            "QListWidget::item { padding: 10px 14px; }"
+            "QListWidget::item:selected { background: #f2a900; color: #1b1b1b; }"
+        )
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
+        old_pages = self.pages
+        self.pages = {}
+        for index, (page_id, label, _target) in enumerate(PAGES):
+            item = QListWidgetItem(_(label))
+            item.setData(Qt.UserRole, page_id)
+            item.setToolTip(f"Ctrl+{index + 1}")
+            self.nav.addItem(item)
+            holder = QWidget()
+            holder.setObjectName(f"holder_{page_id}")
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            self.stack.addWidget(holder)
+        old_central = self.centralWidget()
+        if old_central is self.loading_label:
+            self.loading_label = QLabel()  # the old one goes with the replaced central widget
+        if old_central is not None:  # detach now so nothing finds the old pages any more
+            old_central.setParent(None)
+            old_central.deleteLater()
+        del old_pages
+        self.nav.currentRowChanged.connect(self._show_page)
+
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(16, 12, 16, 8)
+        header = QHBoxLayout()
+        self.session_label = QLabel(_("Current session:"))
+        self.session_label.setStyleSheet("font-size: 11pt;")
+        self.session_picker = QComboBox()
+        self.session_picker.setObjectName("currentSession")
+        self.session_picker.setMinimumWidth(420)
+        self.session_picker.activated.connect(self._session_picked)
+        header.addWidget(self.session_label)
+        header.addWidget(self.session_picker, 1)
+        header.addStretch(1)
+        column.addLayout(header)
+        self.message_bar = MessageBar()
+        column.addWidget(self.message_bar)
+        column.addWidget(self.stack, 1)
+
+        root.addWidget(self.nav)
+        root.addWidget(right, 1)
+        self.setCentralWidget(central)
+
+        for index in range(len(PAGES)):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), central)
+            shortcut.activated.connect(lambda i=index: self.nav.setCurrentRow(i))
+
+        self.connectivity_label = QLabel()
+        self.connectivity_label.setObjectName("connectivity")
+        self.unsynced_label = QLabel()
+        self.unsynced_label.setObjectName("unsynced")
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.unsynced_label)
+        bar.addPermanentWidget(self.connectivity_label)
+        self._render_connectivity()
+        self._refresh_unsynced()
+        self._refresh_session_picker()
+        ids = [p[0] for p in PAGES]
+        self.nav.setCurrentRow(ids.index(current) if current in ids else 0)
+
+    def _build_menus(self) -> None:
+        menubar = self.menuBar()
+        menubar.clear()
+        file_menu = menubar.addMenu(_("&File"))
+        export = QAction(_("Export the whole database to XLSX…"), self)
+        export.triggered.connect(self.export_database)
+        file_menu.addAction(export)
+        demo = QAction(_("Load the demo data"), self)
+        demo.triggered.connect(self.create_demo_data)
+        file_menu.addAction(demo)
+        file_menu.addSeparator()
+        quit_action = QAction(_("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        lang_menu = menubar.addMenu(_("&Language"))
+        group = QActionGroup(self)
+        for code, name in LANGUAGES.items():
+            action = QAction(name, self, checkable=True)
+            action.setObjectName(f"lang_{code}")
+            action.setChecked(code == current_language())
+            action.triggered.connect(lambda _checked=False, c=code: self.ctx.set_language(c))
+            group.addAction(action)
+            lang_menu.addAction(action)
+
+    # --- pages -------------------------------------------------------------------------------
+    def _page_for(self, index: int) -> Page:
+        page_id, label, target = PAGES[index]
+        page = self.pages.get(page_id)
+        if page is None:
+            if target:
+                module_name, class_name = target.split(":")
+                cls = getattr(importlib.import_module(module_name), class_name)
+                page = cls(self.ctx)
+            else:
+                page = ComingPage(self.ctx, page_id, _(label))
+            self.stack.widget(index).layout().addWidget(page)
+            self.pages[page_id] = page
+        return page
+
+    def _show_page(self, index: int) -> None:
+        if index < 0:
+            return
+        page = self._page_for(index)
+        self.stack.setCurrentIndex(index)
+        page.activate()
+
+    def current_page_id(self) -> str:
+        row = self.nav.currentRow()
+        return PAGES[row][0] if row >= 0 else "sessions"
+
+    def go_to(self, page_id: str) -> Page:
+        index = [p[0] for p in PAGES].index(page_id)
+        self.nav.setCurrentRow(index)
+        return self._page_for(index)
+
+    # --- session picker ----------------------------------------------------------------------
+    def _forget_missing_current_session(self) -> None:
+        from p311desk.models import ParticipationSession
+
+        sid = self.ctx.current_session_id
+        if sid is not None:
+            with self.ctx.db.read() as s:
+                if s.get(ParticipationSession, sid) is None:  # e.g. another data folder
+                    self.ctx.set_current_session(None)
+
+    def _refresh_session_picker(self) -> None:
+        from p311desk.services import sessions
+
+        with self.ctx.db.read() as s:
+            rows = sessions.list_sessions(s)
+        picker = self.session_picker
+        picker.blockSignals(True)
+        picker.clear()
+        picker.addItem(_("— none —"), None)
+        current = self.ctx.current_session_id
+        for row in rows:
+            if row.status == "closed" and row.id != current:
+                continue
+            status = _(sessions.STATUSES[row.status])
+            picker.addItem(f"{row.title}  ·  {status}", str(row.id))
+        index = picker.findData(str(current)) if current else 0
+        picker.setCurrentIndex(max(index, 0))
+        picker.blockSignals(False)
+
+    def _session_picked(self, index: int) -> None:
+        data = self.session_picker.itemData(index)
+        self.ctx.set_current_session(uuid.UUID(data) if data else None)
+
+    # --- status bar --------------------------------------------------------------------------
+    def _on_data_changed(self, what: str) -> None:
+        self._refresh_unsynced()
+        if what in ("sessions", "*"):
+            self._refresh_session_picker()
+        if what in ("settings", "*"):
+            self.check_connectivity()
+
+    def _refresh_unsynced(self) -> None:
+        from p311desk.services import outbox
+
+        with self.ctx.db.read() as s:
+            count = outbox.unsynced_count(s)
+        self.unsynced_label.setText(_("Not yet synced: {n}").format(n=count))
+        self.unsynced_label.setStyleSheet("padding: 0 12px; color: %s;" % ("#7a4f01" if count else "#0d5223"))
+
+    def check_connectivity(self) -> None:
+        from p311desk.services import settings as settings_service
+
+        with self.ctx.db.read() as s:
+            host = settings_service.load(s).platform_host
+        if not host:
+            self._online = None
+            self._render_connectivity()
+            return
+        if self._probing:
+            return
+        self._probing = True
+        probe = self.ctx.probe
+
+        def done(result: bool) -> None:
+            self._probing = False
+            self._online = bool(result)
+            self._render_connectivity()
+
+        def failed(_exc: BaseException) -> None:
+            done(False)
+
+        Op(self.ctx, lambda: probe(host), write=False).on_success(done).on_failure(failed).run()
+
+    def _render_connectivity(self) -> None:
+        if self._online is None:
+            text, color = _("● Offline (no platform set)"), "#555"
+        elif self._online:
+            text, color = _("● Online"), "#0d5223"
+        else:
+            text, color = _("● Offline"), "#8c1d18"
+        self.connectivity_label.setText(text)
+        self.connectivity_label.setStyleSheet(f"padding: 0 12px; color: {color}; font-weight: bold;")
+
+    def _show_message(self, text: str, level: str) -> None:
+        self.message_bar.show_message(text, level)
+
+    # --- actions -----------------------------------------------------------------------------
+    def create_demo_data(self) -> None:
+        from p311desk.services import demo
+
+        def done(result: dict) -> None:
+            if result.get("created"):
+                self.ctx.notify(_("Demo data loaded: a fictional municipality with two sessions and 300 people."), "success")
+            else:
+                self.ctx.notify(_("The demo data is already loaded."), "info")
+
+        (Op(self.ctx, lambda: demo.create_demo(self.ctx.db), parent=self)
+         .with_progress(_("Creating the demo data…")).changes("*").on_success(done).run())
+
+    def offer_demo_data(self) -> None:
+        answer = QMessageBox.question(
+            self, _("Welcome to p311desk"),
+            _("The database is empty. Load the demo data (a fictional municipality with two sessions "
+              "and 300 people) to explore the application?"))
+        if answer == QMessageBox.Yes:
+            self.create_demo_data()
+
+    def export_database(self) -> None:
+        from p311desk.services import export
+
+        path, _filter = QFileDialog.getSaveFileName(self, _("Export the whole database"), "p311desk.xlsx",
+                                                    _("Excel workbook (*.xlsx)"))
+        if not path:
+            return
+        (Op(self.ctx, lambda progress, cancel: export.export_database(self.ctx.db, path, progress=progress, cancel=cancel),
+            write=False, parent=self)
+         .with_progress(_("Exporting…"))
+         .on_success(lambda counts: self.ctx.notify(
+             _("Exported {rows} rows to {file}").format(rows=sum(counts.values()), file=path), "success"))
+         .run())
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._timer.stop()
+        if self.ctx is not None:
+            self.ctx.qsettings.setValue("window/geometry", self.saveGeometry())
+            self.ctx.qsettings.setValue("window/page", self.current_page_id())
+            self.ctx.pools.wait(15000)
+        super().closeEvent(event)

@@ -1,0 +1,107 @@
+"""Settings page: municipality, interface language, platform, personal-data options."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from p311desk.i18n import LANGUAGES, _, current_language
+from p311desk.services import settings as settings_service
+from ui.pages import Page
+from ui.workers import Op
+
+DECIDIM_VERSIONS = ["0.26", "0.27", "0.28", "0.29", "0.30", "0.31", "0.32"]
+
+
+class SettingsPage(Page):
+    page_id = "settings"
+
+    def __init__(self, ctx, parent=None) -> None:
+        super().__init__(ctx, parent)
+        title = QLabel(_("Settings"))
+        title.setStyleSheet("font-size: 18pt; font-weight: bold;")
+
+        general = QGroupBox(_("This installation"))
+        form = QFormLayout(general)
+        self.municipality = QLineEdit()
+        self.municipality.setObjectName("municipality")
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        form.addRow(_("Municipality"), self.municipality)
+        form.addRow(_("Interface language"), self.language)
+
+        platform = QGroupBox(_("Decidim platform"))
+        pform = QFormLayout(platform)
+        self.host = QLineEdit()
+        self.host.setObjectName("platformHost")
+        self.host.setPlaceholderText(_("e.g. participa311.diba.cat (empty: work offline only)"))
+        self.version = QComboBox()
+        self.version.setObjectName("decidimVersion")
+        self.version.addItems(DECIDIM_VERSIONS)
+        pform.addRow(_("Platform address"), self.host)
+        pform.addRow(_("Decidim version"), self.version)
+
+        privacy = QGroupBox(_("Personal data"))
+        privacy_layout = QVBoxLayout(privacy)
+        self.clear_ids = QCheckBox(_("Keep document ids (DNI/NIE) in clear text"))
+        self.clear_ids.setObjectName("clearDocumentIds")
+        hint = QLabel(_("By default only a salted fingerprint is kept: enough to find duplicates, "
+                        "not enough to read the number back."))
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        privacy_layout.addWidget(self.clear_ids)
+        privacy_layout.addWidget(hint)
+
+        self.save_button = QPushButton(_("Save settings"))
+        self.save_button.setObjectName("saveSettings")
+        self.save_button.clicked.connect(self.save)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        for w in (general, platform, privacy):
+            layout.addWidget(w)
+        layout.addWidget(self.save_button)
+        layout.addStretch(1)
+        self.activate()
+
+    def activate(self) -> None:
+        with self.ctx.db.read() as s:
+            cfg = settings_service.load(s)
+        self.municipality.setText(cfg.municipality)
+        self.language.setCurrentIndex(max(self.language.findData(current_language()), 0))
+        self.host.setText(cfg.platform_host)
+        index = self.version.findText(cfg.decidim_version)
+        self.version.setCurrentIndex(index if index >= 0 else self.version.findText("0.30"))
+        self.clear_ids.setChecked(cfg.store_document_ids_in_clear)
+
+    def save(self) -> None:
+        lang = self.language.currentData()
+        values = dict(municipality=self.municipality.text().strip(), language=lang,
+                      platform_host=self.host.text().strip().removeprefix("https://").strip("/"),
+                      decidim_version=self.version.currentText(),
+                      store_document_ids_in_clear=self.clear_ids.isChecked())
+
+        def work():
+            with self.ctx.db.write() as s:
+                cfg = settings_service.load(s)
+                for key, value in values.items():
+                    setattr(cfg, key, value)
+                return settings_service.save(s, cfg)
+
+        def done(_cfg) -> None:
+            if lang != current_language():
+                self.ctx.set_language(lang)
+            self.ctx.notify(_("Settings saved."), "success")
+
+        Op(self.ctx, work).changes("settings").on_success(done).run()

@@ -1,0 +1,59 @@
+"""The one app-wide message bar: every message to the user goes here, in their language."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
+
+from p311desk.i18n import _
+
+STYLES = {
+    "info": ("#e8f0fe", "#1a3e72", "ℹ"),
+    "success": ("#e6f4ea", "#0d5223", "✔"),
+    "warning": ("#fef7e0", "#7a4f01", "⚠"),
+    "error": ("#fce8e6", "#8c1d18", "✖"),
+}
+
+
+class MessageBar(QFrame):
+    """A strip above the page showing the latest message; info/success hide by themselves."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 6, 6)
+        self.icon = QLabel()
+        self.label = QLabel()
+        self.label.setObjectName("messageText")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        close = QToolButton()
+        close.setObjectName("messageClose")
+        close.setText("✕")
+        close.setToolTip(_("Hide this message"))
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.level = "info"
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        background, foreground, icon = STYLES.get(level, STYLES["info"])
+        self.level = level
+        self.setStyleSheet(
+            f"#messageBar {{ background: {background}; border: 1px solid {foreground}; border-radius: 6px; }}"
+            f"#messageBar QLabel {{ color: {foreground}; font-size: 11pt; }}"
+        )
+        self.icon.setText(icon)
+        self.label.setText(text)
+        self.show()
+        if level in ("info", "success"):
+            self._timer.start(8000)
+        else:
+            self._timer.stop()
