@@ -45,11 +45,12 @@ class ProposalsTableModel(RowsTableModel):
 
     def __init__(self, parent=None) -> None:
         self.ranks: dict[uuid.UUID, int] = {}
+        self._title_keys: dict[uuid.UUID, str] = {}
         columns = [
             Column(N_("#"), lambda r: str(r.position), sort_key=lambda r: r.position, align=RIGHT),
             Column(N_("Rank"), lambda r: str(self.ranks[r.id]) if r.id in self.ranks else "",
                    sort_key=lambda r: self.ranks.get(r.id, 10**9), align=RIGHT),
-            Column(N_("Title"), lambda r: pick_localized(r.title), sort_key=lambda r: fold(pick_localized(r.title))),
+            Column(N_("Title"), lambda r: pick_localized(r.title), sort_key=self._title_key),
             Column(N_("Supports"), lambda r: str(r.supports), sort_key=lambda r: r.supports, align=RIGHT),
             Column(N_("Author"), author_text, sort_key=lambda r: fold(author_text(r))),
             Column(N_("Category"), lambda r: pick_localized(r.category_name) or ", ".join(r.tags)),
@@ -62,10 +63,17 @@ class ProposalsTableModel(RowsTableModel):
     def set_rows(self, rows: Sequence[ProposalRow], ranks: dict[uuid.UUID, int] | None = None) -> None:
         self.beginResetModel()
         self.ranks = ranks if ranks is not None else self._ranks(rows)
+        self._title_keys = {}
         self.rows = list(rows)
         if self._sort is not None:
             self._sort_rows(*self._sort)
         self.endResetModel()
+
+    def _title_key(self, r: ProposalRow) -> str:
+        key = self._title_keys.get(r.id)
+        if key is None:
+            key = self._title_keys[r.id] = fold(pick_localized(r.title))
+        return key
 
     @staticmethod
     def _ranks(rows: Sequence[ProposalRow]) -> dict[uuid.UUID, int]:
