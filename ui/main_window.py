@@ -31,7 +31,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("sessions", N_("Sessions"), "ui.pages.sessions:SessionsPage"),
     ("participants", N_("Participants"), "ui.pages.participants:ParticipantsPage"),
     ("checkin", N_("Check-in"), "ui.pages.checkin:CheckinPage"),
-    ("proposals", N_("Proposals"), None),
+    ("proposals", N_("Proposals"), "ui.pages.proposals:ProposalsPage"),
     ("votes", N_("Votes"), None),
     ("print", N_("Print"), None),
     ("sync", N_("Sync"), None),

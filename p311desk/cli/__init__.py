@@ -18,6 +18,7 @@ from p311desk.i18n import LANGUAGES, _, set_language
 
 COMMAND_MODULES = [
     "p311desk.cli.core_commands",
+    "p311desk.cli.proposals_commands",
     "p311desk.cli.attendance_commands",
 ]
 

@@ -1,0 +1,353 @@
+"""Proposal files: own XLSX/CSV round trip, Decidim import layout, Decidim exports read offline."""
+
+import csv
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from sqlalchemy import select
+
+from p311desk.db import Database
+from p311desk.errors import ValidationError
+from p311desk.models import AuditEvent, Component, OutboxItem, ParticipationSession, Proposal, Space, Taxonomy
+from p311desk.services import proposal_files as F, proposals as P, sessions
+
+SAMPLES = Path("/work/shared/decidim/samples")
+if not SAMPLES.is_dir():  # the samples travel with the repository's sibling folder
+    SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "decidim" / "samples"
+needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="Decidim samples not available")
+
+
+def make_session(db, *, taxonomies=True, language="ca"):
+    with db.write() as s:
+        space = Space(id=uuid.uuid4(), slug="pp", title={"ca": "PP"})
+        s.add(space)
+        s.flush()
+        comp = Component(id=uuid.uuid4(), space_id=space.id, decidim_id="12", manifest_name="proposals")
+        s.add(comp)
+        if taxonomies:
+            for kind, ref in (("category", "3"), ("category", "4"), ("scope", "5"),
+                              ("taxonomy", "7"), ("taxonomy", "8"), ("taxonomy", "9")):
+                s.add(Taxonomy(id=uuid.uuid4(), space_id=space.id, kind=kind, decidim_id=ref,
+                               name={"ca": f"{kind} {ref}"}))
+        s.flush()
+        info = sessions.create_session(s, title="Sessió", language=language)
+        row = s.get(ParticipationSession, info.id)
+        row.space_id, row.component_id = space.id, comp.id
+        sessions.open_session(s, info.id)
+    return info.id
+
+
+def tax(db, kind, ref):
+    with db.read() as s:
+        return s.scalar(select(Taxonomy.id).where(Taxonomy.kind == kind, Taxonomy.decidim_id == ref))
+
+
+def comparable(db, sid):
+    with db.read() as s:
+        rows = P.list_proposals(s, sid)
+        refs = {t.id: (t.kind, t.decidim_id) for t in s.scalars(select(Taxonomy))}
+    out = []
+    for r in rows:
+        out.append((r.id, r.title, r.body, r.author_kind, r.author_name, refs.get(r.category_id),
+                    refs.get(r.scope_id), r.tags, r.address, r.latitude, r.longitude, r.paper_form_id,
+                    r.supports, r.position, r.merged_into_id, r.source, r.status, r.decidim_id,
+                    r.decidim_reference, r.decidim_state))
+    return out
+
+
+# --- the property: export -> import into a fresh database gives identical proposals ---------
+
+text_chars = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+title_st = st.text(text_chars, min_size=15, max_size=60).filter(lambda t: 15 <= len(" ".join(t.split())) <= 150)
+proposal_st = st.fixed_dictionaries({
+    "title": title_st,
+    "title_es": st.one_of(st.none(), title_st),
+    "body": st.text(text_chars, max_size=80),
+    "author": st.sampled_from([("session", ""), ("collective", "Taula 3"), ("organisation", "=Entitat"),
+                               ("collective", "'quoted'"), ("collective", "_x0041_ grup")]),
+    "tags": st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=8),
+                     max_size=3),
+    "address": st.text(text_chars, max_size=30),
+    "coords": st.one_of(st.none(), st.tuples(st.floats(-90, 90), st.floats(-180, 180))),
+    "form": st.one_of(st.none(), st.from_regex(r"[A-Z0-9\-]{1,8}", fullmatch=True)),
+    "supports": st.integers(0, 500),
+    "category": st.sampled_from([None, ("category", "3"), ("taxonomy", "7")]),
+    "scope": st.sampled_from([None, ("scope", "5")]),
+})
+
+
+def fill(db, sid, specs):
+    ids = []
+    with db.write() as s:
+        for spec in specs:
+            try:
+                row = P.add_proposal(
+                    s, sid, title={"ca": spec["title"], **({"es": spec["title_es"]} if spec["title_es"] else {})},
+                    body=spec["body"], author_kind=spec["author"][0], author_name=spec["author"][1],
+                    tags=spec["tags"], address=spec["address"],
+                    latitude=spec["coords"][0] if spec["coords"] else None,
+                    longitude=spec["coords"][1] if spec["coords"] else None,
+                    paper_form_id=spec["form"], supports=spec["supports"], allow_duplicate_form=True,
+                    category_id=s.scalar(select(Taxonomy.id).where(Taxonomy.kind == spec["category"][0],
+                                                                   Taxonomy.decidim_id == spec["category"][1]))
+                    if spec["category"] else None,
+                    scope_id=s.scalar(select(Taxonomy.id).where(Taxonomy.kind == "scope"))
+                    if spec["scope"] else None)
+            except ValidationError:
+                continue  # the service refused it (e.g. a title made only of spaces)
+            ids.append(row.id)
+        if len(ids) >= 3:
+            P.merge(s, ids[2], ids[0])
+            P.withdraw(s, ids[1])
+    return ids
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=st.lists(proposal_st, min_size=1, max_size=5), fmt=st.sampled_from(["xlsx", "csv"]))
+def test_export_import_round_trip_is_identical(tmp_path_factory, specs, fmt):
+    base = tmp_path_factory.mktemp("rt")
+    src, dst = Database(base / "a.db"), Database(base / "b.db")
+    try:
+        sid = make_session(src)
+        assume(fill(src, sid, specs))
+        with src.read() as s:
+            F.export_session(s, sid, base / f"p.{fmt}", fmt)
+        sid2 = make_session(dst)
+        with dst.write() as s:
+            result = F.import_file(s, base / f"p.{fmt}", sid2)
+        assert comparable(dst, sid2) == comparable(src, sid)
+        # importing the same file again changes nothing (ids already there)
+        with dst.write() as s:
+            again = F.import_file(s, base / f"p.{fmt}", sid2)
+        assert again.created == 0 and again.unchanged == result.created
+    finally:
+        src.close()
+        dst.close()
+
+
+# --- formula injection ----------------------------------------------------------------------
+
+
+def test_own_files_escape_formulas(db, tmp_path):
+    sid = make_session(db)
+    with db.write() as s:
+        P.add_proposal(s, sid, title="=HYPERLINK(\"http://x\") trampa", body="@SUM(1)",
+                       author_kind="collective", author_name="+34 Taula")
+    with db.read() as s:
+        F.export_session(s, sid, tmp_path / "p.csv", "csv")
+        F.export_session(s, sid, tmp_path / "p.xlsx", "xlsx")
+    rows = list(csv.DictReader((tmp_path / "p.csv").read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    assert rows[0]["title/ca"].startswith("'=") and rows[0]["body/ca"] == "'@SUM(1)"
+    assert rows[0]["author_name"] == "'+34 Taula"
+    from openpyxl import load_workbook
+
+    ws = load_workbook(tmp_path / "p.xlsx").active
+    values = [c.value for c in ws[2]]
+    assert "'=HYPERLINK(\"http://x\") trampa" in values
+    assert all(c.data_type != "f" for c in ws[2])
+
+
+def test_decidim_files_keep_text_exact_but_never_as_formula(db, tmp_path):
+    sid = make_session(db)
+    with db.write() as s:
+        P.add_proposal(s, sid, title="-Menys cotxes al centre del poble")
+    with db.read() as s:
+        res = F.export_session(s, sid, tmp_path / "d.csv", "decidim-csv", decidim_version="0.27")
+        F.export_session(s, sid, tmp_path / "d.xlsx", "decidim-xlsx", decidim_version="0.27")
+    assert res.formula_rows == [1]
+    assert (tmp_path / "d.csv").read_text(encoding="utf-8").splitlines()[1].startswith("-Menys")
+    from openpyxl import load_workbook
+
+    cell = load_workbook(tmp_path / "d.xlsx").active["A2"]
+    assert cell.value == "-Menys cotxes al centre del poble" and cell.data_type == "s"
+
+
+# --- Decidim's "import proposals from a file" layout -----------------------------------------
+
+
+def header_of(path: Path) -> list[str]:
+    if path.suffix == ".csv":
+        return path.read_text(encoding="utf-8").split("\n", 1)[0].split(";")
+    if path.suffix == ".json":
+        flat = {}
+        F._flatten(json.loads(path.read_text(encoding="utf-8"))[0], "", flat)
+        return list(flat)
+    return F.read_table(path).headers
+
+
+@needs_samples
+@pytest.mark.parametrize("version,sample", [("0.27", "proposals_import.csv"),
+                                            ("0.30", "proposals_import.json"),
+                                            ("0.26", "proposals_import.xlsx"),
+                                            ("0.32", "proposals_import.0.32.csv")])
+def test_decidim_import_columns_match_docs_and_samples(db, tmp_path, version, sample):
+    sid = make_session(db, language="ca")
+    with db.write() as s:
+        P.add_proposal(s, sid, title={"ca": "Bancs nous a la plaça Fictícia", "es": "Bancos nuevos en la plaza"},
+                       category_id=s.scalar(select(Taxonomy.id).where(Taxonomy.decidim_id == "3")),
+                       scope_id=s.scalar(select(Taxonomy.id).where(Taxonomy.decidim_id == "5")),
+                       address="Plaça Fictícia 1", latitude=41.3851, longitude=2.1734)
+    documented = ["title/ca", "body/ca", "title/es", "body/es",
+                  "taxonomies/ids" if version == "0.32" else "category/id",
+                  "scope/id", "address", "latitude", "longitude"]
+    assert F.decidim_import_columns(["ca", "es"], version) == documented
+    if sample.endswith(".json"):  # JSON objects have no column order
+        assert sorted(header_of(SAMPLES / sample)) == sorted(documented)
+    else:
+        assert header_of(SAMPLES / sample) == documented
+    suffix = Path(sample).suffix
+    fmt = {".csv": "decidim-csv", ".json": "decidim-json", ".xlsx": "decidim-xlsx"}[suffix]
+    out = tmp_path / f"out{suffix}"
+    with db.read() as s:
+        F.export_session(s, sid, out, fmt, decidim_version=version)
+    if suffix == ".json":
+        assert sorted(header_of(out)) == sorted(documented)
+    else:
+        assert header_of(out) == documented
+    if suffix == ".csv":
+        raw = out.read_bytes()
+        assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw
+        line = raw.decode("utf-8").splitlines()[1].split(";")
+        assert line[-3:] == ["Plaça Fictícia 1", "41.3851", "2.1734"]
+        assert line[4] == ("3" if version != "0.32" else "3")
+    if suffix == ".json":
+        obj = json.loads(out.read_text(encoding="utf-8"))[0]
+        sample_obj = json.loads((SAMPLES / sample).read_text(encoding="utf-8"))[0]
+        assert obj.keys() == sample_obj.keys() and obj["category"] == {"id": 3}
+        assert obj["scope"] == {"id": 5} and obj["latitude"] == 41.3851
+
+
+def test_decidim_export_uses_body_fallback_and_skips_merged(db, tmp_path):
+    sid = make_session(db)
+    with db.write() as s:
+        a = P.add_proposal(s, sid, title="Proposta sense cap text llarg")
+        b = P.add_proposal(s, sid, title="Proposta duplicada de la primera")
+        P.merge(s, b.id, a.id)
+    with db.read() as s:
+        res = F.export_session(s, sid, tmp_path / "d.json", "decidim-json", decidim_version="0.32")
+    data = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))
+    assert res.rows == 1 and data[0]["body"]["ca"] == "Proposta sense cap text llarg"
+    assert data[0]["taxonomies"] == {"ids": ""}
+
+
+@needs_samples
+@pytest.mark.parametrize("sample", ["proposals_import.csv", "proposals_import.json", "proposals_import.xlsx",
+                                    "proposals_import.0.32.csv"])
+def test_reading_decidim_import_files_as_new_proposals(db, sample):
+    sid = make_session(db)
+    with db.write() as s:
+        result = F.import_file(s, SAMPLES / sample, sid)
+    assert result.created == 3
+    with db.read() as s:
+        rows = P.list_proposals(s, sid)
+    assert rows[0].title["es"] == "Bancos nuevos en la plaza Ficticia" and rows[0].latitude == 41.3851
+    assert rows[2].scope_id is not None and rows[2].address == ""
+    assert all(r.source == "import" for r in rows)
+
+
+# --- Decidim's own proposals export, read offline --------------------------------------------
+
+
+@needs_samples
+@pytest.mark.parametrize("sample", ["proposals_export.csv", "proposals_export.json",
+                                    "proposals_export.0.32.csv", "proposals_export.0.32.json"])
+def test_decidim_export_is_imported_as_platform_proposals_idempotently(db, sample):
+    sid = make_session(db, taxonomies=False)
+    with db.write() as s:
+        first = F.import_file(s, SAMPLES / sample, sid)
+    assert (first.created, first.updated) == (2, 0)
+    with db.write() as s:
+        again = F.import_file(s, SAMPLES / sample, sid)
+    assert (again.created, again.updated) == (0, 2)
+    with db.read() as s:
+        rows = {r.decidim_id: r for r in P.list_proposals(s, sid)}
+        assert s.query(OutboxItem).count() == 0  # they are already on the platform
+    one, two = rows["101"], rows["102"]
+    assert one.source == "decidim" and one.decidim_reference == "VP-PROP-2025-05-101"
+    assert one.decidim_state == "accepted" and two.decidim_state is None
+    assert one.supports == 17 and two.supports == 3
+    assert one.title == {"ca": "Bancs nous a la plaça Fictícia", "es": "Bancos nuevos en la plaza Ficticia"}
+    assert one.body["ca"].endswith("Recollida a la reunió de prova.")
+    assert one.category_name["ca"] == "Espai públic" and one.scope_name["ca"] == "Vilaprova Centre"
+    assert one.author_kind == "organisation" and two.author_kind == "collective"
+    assert two.author_name == "Joana Fictícia Puig, Jordi Exemple Roca"
+    assert one.latitude == 41.3851 and two.latitude is None
+    with pytest.raises(Exception):
+        with db.write() as s:
+            P.update_proposal(s, one.id, body="canvi")
+
+
+@needs_samples
+def test_decidim_export_rows_are_updated_when_the_platform_changed(db, tmp_path):
+    sid = make_session(db, taxonomies=False)
+    with db.write() as s:
+        F.import_file(s, SAMPLES / "proposals_export.json", sid)
+    data = json.loads((SAMPLES / "proposals_export.json").read_text(encoding="utf-8"))
+    data[1]["supports"], data[1]["state"] = 30, "rejected"
+    (tmp_path / "e.json").write_text(json.dumps(data), encoding="utf-8")
+    with db.write() as s:
+        F.import_file(s, tmp_path / "e.json", sid)
+    with db.read() as s:
+        two = [r for r in P.list_proposals(s, sid) if r.decidim_id == "102"][0]
+        assert s.scalars(select(AuditEvent.kind).where(AuditEvent.kind == "proposal.refreshed")).all()
+    assert two.supports == 30 and two.decidim_state == "rejected"
+
+
+# --- all or nothing --------------------------------------------------------------------------
+
+
+def test_import_with_one_bad_row_writes_nothing(db, tmp_path):
+    sid = make_session(db)
+    path = tmp_path / "bad.csv"
+    path.write_text("title/ca;body/ca;category/id;scope/id;address;latitude;longitude\n"
+                    "Una proposta que és prou llarga;Text;;;;;\n"
+                    "Curta;Text;;;;;\n"
+                    "Una altra proposta prou llarga;Text;99;;;;\n"
+                    "Una tercera proposta prou llarga;Text;;;;abc;2\n", encoding="utf-8")
+    with db.read() as s:
+        preview = F.preview_import(s, path, sid)
+    assert [r.status for r in preview.rows] == ["new", "error", "error", "error"]
+    assert [r.line for r in preview.rows] == [2, 3, 4, 5]
+    assert "too short" in preview.rows[1].messages[0] and "99" in preview.rows[2].messages[0]
+    with pytest.raises(ValidationError):
+        with db.write() as s:
+            F.import_file(s, path, sid)
+    with db.read() as s:
+        assert s.query(Proposal).count() == 0
+
+
+def test_preview_messages_are_in_the_user_language(db, tmp_path):
+    from p311desk import i18n
+
+    sid = make_session(db)
+    path = tmp_path / "bad.csv"
+    path.write_text("title/ca;body/ca\nCurta;Text\n", encoding="utf-8")
+    i18n.set_language("ca")
+    with db.read() as s:
+        preview = F.preview_import(s, path, sid)
+    assert "massa curt" in preview.rows[0].messages[0]
+
+
+def test_paper_form_already_in_database_is_an_import_error(db, tmp_path):
+    sid = make_session(db)
+    with db.write() as s:
+        P.add_proposal(s, sid, title="Proposta del full F-1 entrada", paper_form_id="F-1")
+    with db.read() as s:
+        F.export_session(s, sid, tmp_path / "p.xlsx", "xlsx")
+    sid2 = make_session(db)
+    with db.read() as s:
+        preview = F.preview_import(s, tmp_path / "p.xlsx", sid2)
+    assert preview.rows[0].status == "error" and "F-1" in preview.rows[0].messages[0]
+
+
+def test_unknown_files_are_refused(db, tmp_path):
+    sid = make_session(db)
+    (tmp_path / "x.csv").write_text("nom;cognom\nA;B\n", encoding="utf-8")
+    (tmp_path / "x.pdf").write_text("x", encoding="utf-8")
+    with db.read() as s:
+        for name in ("x.csv", "x.pdf"):
+            with pytest.raises(ValidationError):
+                F.preview_import(s, tmp_path / name, sid)
