@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(210)
+        self.nav.setFixedWidth(180)
         self.nav.setStyleSheet(
             "QListWidget { background: #1f3b57; color: white; border: none; font-size: 13pt; padding-top: 8px; }"
             "QListWidget::item { padding: 10px 14px; }"

@@ -54,6 +54,9 @@ class RowsTableModel(QAbstractTableModel):
         column = self.columns[index.column()]
         if role == Qt.DisplayRole:
             return column.display(row)
+        if role == Qt.ToolTipRole:  # long texts are elided in narrow columns
+            text = column.display(row)
+            return text if isinstance(text, str) and len(text) > 24 else None
         if role == SORT_ROLE:
             key = column.sort_key(row) if column.sort_key else column.display(row)
             return key

@@ -106,8 +106,8 @@ class ProposalsPage(Page):
     def _build_form(self) -> QWidget:
         box = QGroupBox(_("New proposal"))
         box.setObjectName("proposalEditor")
-        box.setMinimumWidth(360)
-        box.setMaximumWidth(390)
+        box.setMinimumWidth(400)
+        box.setMaximumWidth(430)
         self.form_box = box
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
@@ -236,7 +236,7 @@ class ProposalsPage(Page):
         for col in (ProposalsTableModel.COL_AUTHOR, ProposalsTableModel.COL_CATEGORY,
                     ProposalsTableModel.COL_FORM, ProposalsTableModel.COL_STATUS):
             header.setSectionResizeMode(col, QHeaderView.Interactive)
-            header.resizeSection(col, 85)
+            header.resizeSection(col, 80)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         header.setMinimumSectionSize(36)
         self.table.selectionModel().currentRowChanged.connect(self._row_selected)
