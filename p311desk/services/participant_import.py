@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from p311desk import codes
+from p311desk.bulk import gc_paused
 from p311desk.errors import ValidationError
 from p311desk.i18n import N_, _
 from p311desk.models import ParticipationSession, Participant, Registration, utcnow
@@ -232,7 +233,15 @@ def _load_existing(s: Session, session_id: uuid.UUID | None) -> _Existing:
     return ex
 
 
-def preview(
+def preview(s: Session, table: Table, mapping: dict[str, Any] | None = None, **kwargs: Any) -> ImportPreview:
+    """Validate every row of ``table`` (nothing is written). ``mapping`` is ``{field: header}``;
+    without one, the remembered mapping for these headers or a proposal is used. Keyword
+    arguments: ``session_id``, ``today``, ``progress``."""
+    with gc_paused():
+        return _preview(s, table, mapping, **kwargs)
+
+
+def _preview(
     s: Session,
     table: Table,
     mapping: dict[str, Any] | None = None,
@@ -443,7 +452,14 @@ def preview(
 # --- commit ----------------------------------------------------------------------------------
 
 
-def commit(
+def commit(s: Session, plan: ImportPreview, **kwargs: Any) -> ImportResult:
+    """Write the previewed rows in the caller's unit of work (all or nothing). Keyword
+    arguments: ``accept_warnings``, ``remember_mapping``, ``progress``."""
+    with gc_paused():
+        return _commit(s, plan, **kwargs)
+
+
+def _commit(
     s: Session,
     plan: ImportPreview,
     *,
@@ -451,7 +467,6 @@ def commit(
     remember_mapping: bool = True,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Write the previewed rows in the caller's unit of work (all or nothing)."""
     if plan.errors:
         raise ValidationError("{n} rows have errors: correct the file or the mapping. Nothing was imported.",
                               n=plan.errors)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from p311desk.bulk import gc_paused
 from p311desk.errors import ValidationError
 
 SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".tsv", ".json")
@@ -295,6 +296,11 @@ def read_table(
     path = Path(path)
     if not path.is_file():
         raise ValidationError("The file {file} does not exist.", file=str(path))
+    with gc_paused():
+        return _read_any(path, sheet=sheet, delimiter=delimiter, encoding=encoding)
+
+
+def _read_any(path: Path, *, sheet: str | int | None, delimiter: str | None, encoding: str | None) -> Table:
     ext = path.suffix.lower()
     if ext in (".csv", ".txt", ".tsv"):
         return _read_csv(path, delimiter=delimiter or ("\t" if ext == ".tsv" else None), encoding=encoding)
