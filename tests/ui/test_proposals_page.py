@@ -130,6 +130,8 @@ def test_model_passes_qt_model_tester(window, qtbot, qtmodeltester, wait_idle):
             proposals.add_proposal(s, sid, title=f"Proposta número {i} de prova", supports=i % 3)
     page = window.go_to("proposals")
     page.reload()
+    wait_idle(window)
+    assert page.model.rowCount() == 6
     qtmodeltester.check(page.model)
     qtmodeltester.check(page.proxy)
     page.table.sortByColumn(page.model.COL_SUPPORTS, Qt.DescendingOrder)

@@ -344,8 +344,21 @@ class ProposalsPage(Page):
             self.summary.setText("")
             return
         sid = self.session.id
-        with self.ctx.db.read() as s:
-            rows = proposals.list_proposals(s, sid)
+        # Read in a worker: a session with thousands of proposals takes a noticeable moment.
+        self._reload_generation = getattr(self, "_reload_generation", 0) + 1
+        generation = self._reload_generation
+
+        def load():
+            with self.ctx.db.read() as s:
+                return proposals.list_proposals(s, sid)
+
+        def loaded(rows) -> None:
+            if generation == self._reload_generation:  # a newer reload supersedes this one
+                self._show_rows(rows, select)
+
+        Op(self.ctx, load, write=False).on_success(loaded).run()
+
+    def _show_rows(self, rows, select: uuid.UUID | None) -> None:
         self.model.set_rows(rows)
         # The paper-form column only when some proposal came from a form: room for the title.
         self.table.setColumnHidden(ProposalsTableModel.COL_FORM, not any(r.paper_form_id for r in rows))
