@@ -29,13 +29,9 @@ class DomainError(Exception):
         super().__init__(self.msgid)
 
     def message(self) -> str:
-        from p311desk.i18n import _
+        from p311desk.i18n import format_message
 
-        text = _(self.msgid)
-        try:
-            return text.format(**self.params)
-        except (KeyError, IndexError, ValueError):
-            return text
+        return format_message(self.msgid, self.params)
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.message()

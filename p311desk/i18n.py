@@ -91,6 +91,16 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
 
 
+def format_message(msgid: str, params: dict | None = None) -> str:
+    """Translate ``msgid`` now and fill its ``{named}`` parameters (a broken translation that
+    names an unknown parameter falls back to the unfilled text rather than failing)."""
+    text = _translations.gettext(msgid)
+    try:
+        return text.format(**(params or {}))
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from p311desk import codes
 from p311desk.bulk import gc_paused
 from p311desk.errors import ValidationError
-from p311desk.i18n import N_, _
+from p311desk.i18n import N_, _, format_message
 from p311desk.models import ParticipationSession, Participant, Registration, utcnow
 from p311desk.services import audit
 from p311desk.services import settings as settings_service
@@ -60,11 +60,7 @@ class Problem:
     severity: str  # "error" | "warning"
 
     def message(self) -> str:
-        text = _(self.msgid)
-        try:
-            return text.format(**self.params)
-        except (KeyError, IndexError, ValueError):
-            return text
+        return format_message(self.msgid, self.params)
 
 
 @dataclass
