@@ -216,7 +216,11 @@ class Registration(Tracked, Base):
     weight: Mapped[float] = mapped_column(Float, default=1.0)
 
     participant: Mapped[Participant] = relationship()
-    __table_args__ = (UniqueConstraint("session_id", "participant_id"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "participant_id"),
+        # Check-in by a scanned Decidim registration code looks it up within the session.
+        Index("ix_registration_session_code", "session_id", "code"),
+    )
 
 
 class Attendance(Tracked, Base):

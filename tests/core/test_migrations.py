@@ -20,16 +20,33 @@ def test_migrations_match_models(tmp_path):
     assert diff == [], f"models and migrations differ; add a migration: {diff}"
 
 
-def test_old_database_is_upgraded_on_open(tmp_path):
+def test_old_database_is_upgraded_on_open_and_keeps_its_data(tmp_path):
     path = tmp_path / "old.db"
     engine = create_engine(f"sqlite:///{path}")
-    upgrade(engine, "0001")  # a database as the first release left it
+    upgrade(engine, "0001")  # a database as the first release left it, with a session in it
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO participation_session (id, title, kind, status, place, language, notes, "
+            "enforce_min_age, min_age, created_at, updated_at, origin_device) VALUES "
+            "('0123456789abcdef0123456789abcdef', 'Assemblea antiga', 'meeting', 'open', '', 'ca', '', "
+            "1, 14, '2026-01-10 18:00:00.000000', '2026-01-10 18:00:00.000000', 'old-laptop')")
+        indexes = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list('registration')")}
     engine.dispose()
+    assert "ix_registration_session_code" not in indexes
+    assert migration_heads() != {"0001"}, "this test needs a migration after 0001"
+
     db = Database(path)
     with db.engine.connect() as conn:
         current = {r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+        indexes = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list('registration')")}
+    from p311desk.services import sessions
+
+    with db.read() as s:
+        (old,) = sessions.list_sessions(s)
     db.close()
     assert current == migration_heads()
+    assert "ix_registration_session_code" in indexes
+    assert old.title == "Assemblea antiga" and old.status == "open"
 
 
 def test_newer_database_is_refused(tmp_path):
