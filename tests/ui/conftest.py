@@ -43,3 +43,26 @@ def _no_running_workers(qtbot):
 
     pool = QThreadPool.globalInstance()
     assert pool.waitForDone(10000), "a test left a worker running"
+
+
+def type_text(qtbot, widget, text: str) -> None:
+    """Type like a person, accents included.
+
+    ``qtbot.keyClicks`` goes through QTest, which aborts on characters outside ASCII (Qt's
+    qasciikey.cpp asserts); Catalan is full of them, so those are sent as key events carrying
+    their text, as a keyboard layout would."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        if ch.isascii():
+            qtbot.keyClicks(widget, ch)
+        else:
+            for kind in (QEvent.KeyPress, QEvent.KeyRelease):
+                QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key_unknown, Qt.NoModifier, ch))
+
+
+@pytest.fixture
+def typist(qtbot):
+    return lambda widget, text: type_text(qtbot, widget, text)

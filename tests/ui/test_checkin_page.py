@@ -81,6 +81,18 @@ def test_typed_name_search_and_enter_on_result(window, qtbot, wait_idle):
         assert s.query(Attendance).one().participant_id == people["Marcel·lí"][0]
 
 
+def test_name_typed_with_accents_and_middle_dot(window, qtbot, wait_idle, typist):
+    _sid, people = _room(window)
+    page = _page(window, qtbot, wait_idle)
+    field = page.findChild(QLineEdit, "checkinInput")
+    typist(field, "Marcel·lí Gal·la")
+    results = page.findChild(QListWidget, "checkinResults")
+    assert results.count() == 1 and "Marcel·lí Gal·la" in results.item(0).text()
+    field.clear()
+    typist(field, "NÚRIA puig")
+    assert results.count() == 1 and "Núria Puig i Bosch" in results.item(0).text()
+
+
 def test_unknown_code_and_under_14_are_red(window, qtbot, wait_idle):
     _sid, people = _room(window)
     page = _page(window, qtbot, wait_idle)

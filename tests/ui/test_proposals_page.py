@@ -27,15 +27,15 @@ def _type_proposal(qtbot, page, title, supports_up=0, form=None):
     qtbot.keyClick(edit, Qt.Key_Return)
 
 
-def test_three_by_keyboard_reorder_by_supports_and_merge(window, qtbot, wait_idle, monkeypatch):
+def test_three_by_keyboard_reorder_by_supports_and_merge(window, qtbot, wait_idle, monkeypatch, typist):
     sid = _open_session(window)
     page = window.go_to("proposals")
     wait_idle(window)
-    titles = ["Mes bancs a la placa Major", "Carril bici fins a l institut", "Bancs nous a la placa Major"]
+    titles = ["Més bancs a la plaça Major", "Carril bici fins a l'institut", "Bancs nous a la plaça Major"]
     for title in titles:
         edit = page.findChild(QLineEdit, "proposalTitle_ca")
         qtbot.waitUntil(edit.hasFocus)  # after each save the cursor is back in the title
-        qtbot.keyClicks(edit, title)
+        typist(edit, title)
         qtbot.keyClick(edit, Qt.Key_Return)
         wait_idle(window)
         assert edit.text() == "", window.message_bar.label.text()
