@@ -287,3 +287,16 @@ def test_smart_case_is_stable(name):
     from p311desk.text import fold
 
     assert fold(once) == fold(name.upper())
+
+
+def test_legacy_xls_with_title_row_and_dates(db):
+    table = read_table(FIX / "legacy.xls")
+    assert table.headers == ["Nom", "Cognoms", "Correu", "Data de naixement", "Codi postal"]
+    plan, result = _import(db, FIX / "legacy.xls")
+    assert plan.counts["error"] == 0 and result.created == 3
+    people = _people(db)
+    assert people["arnau@example.org"].birth_date == dt.date(1990, 3, 4)
+    assert people["queralt@example.org"].birth_date == dt.date(1968, 11, 21)
+    assert people["queralt@example.org"].family_name == "Ballester i Coll"
+    marcella = next(p for p in people.values() if p.given_name == "Marcel·la")
+    assert marcella.birth_date == dt.date(2001, 12, 31) and marcella.family_name == "Col·lell"
