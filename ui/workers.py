@@ -163,3 +163,14 @@ class Op:
             self._failure(exc)
         else:
             self.ctx.notify(error_text(exc), "error")
+
+
+def write_op(ctx, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Op:
+    """An ``Op`` that calls ``service(session, *args, **kwargs)`` in one write unit of work:
+    the common case of a page asking a core service to change one thing."""
+
+    def work():
+        with ctx.db.write() as s:
+            return service(s, *args, **kwargs)
+
+    return Op(ctx, work)

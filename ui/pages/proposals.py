@@ -42,7 +42,7 @@ from p311desk.i18n import LANGUAGES, N_, _, pick_localized
 from p311desk.services import proposals, sessions
 from ui.models.proposals_model import ProposalFilterProxy, ProposalsTableModel
 from ui.pages import Page
-from ui.workers import Op
+from ui.workers import Op, write_op
 
 EXPORTS = [
     ("xlsx", N_("Spreadsheet (XLSX), all fields"), "xlsx"),
@@ -597,20 +597,17 @@ class ProposalsPage(Page):
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.proxy.row_at(r) for r in rows]
 
-    def _write(self, fn, done_message=None, select=None) -> None:
+    def _write(self, service, *args, done_message=None, select=None) -> None:
+        """Run ``service(session, *args)`` on the write worker, then refresh and report."""
         def done(result) -> None:
             if done_message:
                 self.ctx.notify(done_message(result), "success")
             self.reload(select=select)
 
-        Op(self.ctx, fn).changes("proposals").on_success(done).run()
+        write_op(self.ctx, service, *args).changes("proposals").on_success(done).run()
 
     def set_supports(self, proposal_id: uuid.UUID, n: int) -> None:
-        def work():
-            with self.ctx.db.write() as s:
-                return proposals.set_supports(s, proposal_id, n)
-
-        self._write(work, select=proposal_id)
+        self._write(proposals.set_supports, proposal_id, n, select=proposal_id)
 
     def bump_supports(self, delta: int) -> None:
         rows = self.selected_rows()
@@ -619,23 +616,16 @@ class ProposalsPage(Page):
             return
         pid = rows[0].id
 
-        def work():
-            with self.ctx.db.write() as s:
-                return proposals.add_supports(s, pid, delta)
-
-        self._write(work, select=pid)
+        self._write(proposals.add_supports, pid, delta, select=pid)
 
     def order_by_supports(self) -> None:
         if self.session is None:
             return
         sid = self.session.id
 
-        def work():
-            with self.ctx.db.write() as s:
-                return proposals.reorder_by_supports(s, sid)
-
         self.table.sortByColumn(ProposalsTableModel.COL_POSITION, Qt.AscendingOrder)
-        self._write(work, lambda _rows: _("Proposals numbered by supports."))
+        self._write(proposals.reorder_by_supports, sid,
+                    done_message=lambda _rows: _("Proposals numbered by supports."))
 
     def _ranking_toggled(self, on: bool) -> None:
         if on:
@@ -657,23 +647,16 @@ class ProposalsPage(Page):
         if answer != QMessageBox.Yes:
             return
 
-        def work():
-            with self.ctx.db.write() as s:
-                return proposals.merge(s, source.id, target.id)
-
-        self._write(work, lambda row: _("Merged: “{title}” now has {n} supports.").format(
-            title=row.display_title(), n=row.supports), select=target.id)
+        self._write(proposals.merge, source.id, target.id,
+                    done_message=lambda row: _("Merged: “{title}” now has {n} supports.").format(
+                        title=row.display_title(), n=row.supports), select=target.id)
 
     def withdraw_selected(self) -> None:
         if self.editing_id is None:
             return
         pid = self.editing_id
 
-        def work():
-            with self.ctx.db.write() as s:
-                return proposals.withdraw(s, pid)
-
-        self._write(work, lambda _row: _("Proposal withdrawn."), select=pid)
+        self._write(proposals.withdraw, pid, done_message=lambda _row: _("Proposal withdrawn."), select=pid)
 
     # --- files ---------------------------------------------------------------------------------
     def choose_export(self, fmt: str) -> None:

@@ -37,7 +37,7 @@ from p311desk.services import sessions
 from ui.models.rows import SORT_ROLE
 from ui.models.sessions_model import SessionsTableModel
 from ui.pages import Page
-from ui.workers import Op
+from ui.workers import Op, write_op
 
 
 def to_qdatetime(value: dt.datetime | None) -> QDateTime:
@@ -349,16 +349,12 @@ class SessionsPage(Page):
             return
         sid = self.current.id
 
-        def work():
-            with self.ctx.db.write() as s:
-                return sessions.open_session(s, sid)
-
         def done(info: sessions.SessionInfo) -> None:
             self.ctx.set_current_session(info.id)
             self.ctx.notify(_("Session “{title}” is open. It is now the current session.").format(title=info.title), "success")
             self.reload(select=info.id)
 
-        Op(self.ctx, work).changes("sessions").on_success(done).run()
+        write_op(self.ctx, sessions.open_session, sid).changes("sessions").on_success(done).run()
 
     def close_selected(self) -> None:
         if self.current is None:
@@ -371,16 +367,12 @@ class SessionsPage(Page):
         if answer != QMessageBox.Yes:
             return
 
-        def work():
-            with self.ctx.db.write() as s:
-                return sessions.close_session(s, info.id)
-
         def done(result: sessions.SessionInfo) -> None:
             self.ctx.notify(_("Session “{title}” is closed: {present} people attended.").format(
                 title=result.title, present=result.present), "success")
             self.reload(select=result.id)
 
-        Op(self.ctx, work).changes("sessions").on_success(done).run()
+        write_op(self.ctx, sessions.close_session, info.id).changes("sessions").on_success(done).run()
 
     def use_as_current(self) -> None:
         if self.current is not None:
