@@ -150,11 +150,16 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), central)
             shortcut.activated.connect(lambda i=index: self.nav.setCurrentRow(i))
 
+        bar = self.statusBar()
+        for old in (getattr(self, "connectivity_label", None), getattr(self, "unsynced_label", None)):
+            if old is not None:  # rebuilt after a language switch: drop the previous labels
+                bar.removeWidget(old)
+                old.setParent(None)
+                old.deleteLater()
         self.connectivity_label = QLabel()
         self.connectivity_label.setObjectName("connectivity")
         self.unsynced_label = QLabel()
         self.unsynced_label.setObjectName("unsynced")
-        bar = self.statusBar()
         bar.addPermanentWidget(self.unsynced_label)
         bar.addPermanentWidget(self.connectivity_label)
         self._render_connectivity()

@@ -62,3 +62,50 @@ def test_tampered_audit_log_is_reported(tmp_path):
     con.close()
     result = run("audit", "verify", data_dir=tmp_path, ok=False)
     assert result.returncode == 1 and "broken at event #2" in result.stdout
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "attendance"
+
+
+def test_whole_session_through_the_cli(tmp_path):
+    """Prepare, run and close a session as an administrator's script would."""
+    sid = run("sessions", "create", "Assemblea de la Riera", "--starts", "2026-11-23 18:00",
+              data_dir=tmp_path).stdout.split()[-1][:8]
+    refused = run("participants", "import", str(FIXTURES / "titled_merged.xlsx"), "--session", sid,
+                  data_dir=tmp_path, ok=False)
+    assert refused.returncode == 1 and "Nothing was imported" in refused.stdout  # a minor: warning
+    assert "4 registered" in run("participants", "import", str(FIXTURES / "titled_merged.xlsx"),
+                                 "--session", sid, "--yes", data_dir=tmp_path).stdout
+    run("sessions", "open", sid, data_dir=tmp_path)
+    people = {line.split(None, 1)[1].split("  ")[0].strip(): line.split()[0]
+              for line in run("participants", "list", "--session", sid, data_dir=tmp_path).stdout.splitlines()
+              if line.strip()}
+    assert "Welcome, Núria Gal·la Ferrer" in run("checkin", sid, people["Núria Gal·la Ferrer"], data_dir=tmp_path).stdout
+    assert "Welcome, Jordi Roca" in run("checkin", sid, "jordi roca", data_dir=tmp_path).stdout
+    minor = run("checkin", sid, people["Laia Petita Vidal"], data_dir=tmp_path, ok=False)
+    assert minor.returncode == 1 and "under 14" in minor.stdout
+    again = run("checkin", sid, people["Núria Gal·la Ferrer"], data_dir=tmp_path)
+    assert "already checked in" in again.stdout and "Present: 2 of 4" in again.stdout
+
+    run("proposals", "add", sid, "Més ombra a la plaça Major", "--body", "Arbres i bancs",
+        "--author", "Taula 3", "--paper-form", "F-001", "--supports", "4", data_dir=tmp_path)
+    run("proposals", "add", sid, "Carril bici fins a l'institut", "--author",
+        f"code:{people['Marcel·lí Puig i Bosch']}", "--supports", "9", data_dir=tmp_path)
+    twice = run("proposals", "add", sid, "Una altra proposta del mateix full", "--paper-form", "F-001",
+                data_dir=tmp_path, ok=False)
+    assert twice.returncode == 1 and "already entered" in twice.stderr
+    ranked = run("proposals", "list", sid, "--ranked", data_dir=tmp_path).stdout.splitlines()
+    assert "Carril bici" in ranked[0] and "Més ombra" in ranked[1] and len(ranked) == 2
+
+    run("proposals", "export", sid, str(tmp_path / "decidim.csv"), "--format", "decidim-csv", data_dir=tmp_path)
+    lines = (tmp_path / "decidim.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "title/ca;body/ca;category/id;scope/id;address;latitude;longitude"
+    assert len(lines) == 3
+    run("--lang", "ca", "participants", "export", str(tmp_path / "assistencia.xlsx"), "--session", sid,
+        data_dir=tmp_path)
+    assert (tmp_path / "assistencia.xlsx").stat().st_size > 0
+
+    assert "closed" in run("sessions", "close", sid, data_dir=tmp_path).stdout
+    assert "intact" in run("audit", "verify", data_dir=tmp_path).stdout
+    listing = run("sessions", "list", data_dir=tmp_path).stdout
+    assert "Closed" in listing and "2/4" in listing

@@ -94,6 +94,10 @@ def test_language_switch_is_remembered(window, qtbot, qsettings):
     assert window.nav.item(7).text() == "Configuració"
     assert qsettings.value("ui/language") == "ca"
     assert window.findChild(QPushButton, "newSession").text() == "Nova sessió"
+    # the status bar is rebuilt, not doubled
+    labels = [w for w in window.statusBar().findChildren(QLabel) if w.objectName() in ("unsynced", "connectivity")]
+    assert sorted(w.objectName() for w in labels) == ["connectivity", "unsynced"]
+    assert window.findChild(QLabel, "unsynced").text() == "Pendent de sincronitzar: 0"
 
 
 def test_link_new_session_to_space(window, qtbot, wait_idle):
