@@ -44,7 +44,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from p311desk.errors import DomainError, ValidationError
-from p311desk.i18n import _, pick_localized
+from p311desk.i18n import N_, _, pick_localized
 from p311desk.models import Participant, ParticipationSession, Proposal, Taxonomy
 from p311desk.services import audit
 from p311desk.services import proposals as P
@@ -67,6 +67,18 @@ NATIVE_MARKER = "author_kind"
 
 DECIDIM_IMPORT_TAIL_OLD = ["category/id", "scope/id", "address", "latitude", "longitude"]
 DECIDIM_IMPORT_TAIL_NEW = ["taxonomies/ids", "scope/id", "address", "latitude", "longitude"]
+
+# One message per kind: the kind is part of the sentence, so it is translated with it.
+UNKNOWN_TAXONOMY = {
+    "category": N_("Unknown category id {id} (update the platform data first)."),
+    "scope": N_("Unknown scope id {id} (update the platform data first)."),
+    "taxonomy": N_("Unknown taxonomy id {id} (update the platform data first)."),
+}
+
+
+def _unknown_taxonomy(kind: str, ref: str) -> ValidationError:
+    msgid = UNKNOWN_TAXONOMY.get(kind, UNKNOWN_TAXONOMY["taxonomy"])
+    return ValidationError(msgid, id=ref)
 
 
 class Cancelled(DomainError):
@@ -558,8 +570,7 @@ def _plan_native(s, session, table, row, seen_forms, taxes, file_ids) -> dict[st
             kind = _str_cell(row, f"{col}/kind", True) or col
             t = taxes.find(ref, (kind,))
             if t is None:
-                raise ValidationError("Unknown {kind} id {id} (update the platform data first).",
-                                      kind=kind, id=ref)
+                raise _unknown_taxonomy(kind, ref)
             values[key] = t.id
     supports = _int_cell(row, "supports")
     position = _int_cell(row, "position", 0)
@@ -625,23 +636,20 @@ def _plan_decidim_import(s, session, table, row, taxes) -> dict[str, Any]:
     if cat:
         t = taxes.find(cat, ("category",))
         if t is None:
-            raise ValidationError("Unknown {kind} id {id} (update the platform data first).",
-                                  kind="category", id=cat)
+            raise _unknown_taxonomy("category", cat)
         values["category_id"] = t.id
     scope = _str_cell(row, "scope/id", False)
     if scope:
         t = taxes.find(scope, ("scope",))
         if t is None:
-            raise ValidationError("Unknown {kind} id {id} (update the platform data first).",
-                                  kind="scope", id=scope)
+            raise _unknown_taxonomy("scope", scope)
         values["scope_id"] = t.id
     # A proposal here has one category and one scope: the first taxonomy is the category, the
     # second the scope (unless scope/id gave one); further taxonomies become free tags.
     for ref in _ids(row.get("taxonomies/ids")):
         t = taxes.find(ref, ("taxonomy", "category", "scope"))
         if t is None:
-            raise ValidationError("Unknown {kind} id {id} (update the platform data first).",
-                                  kind="taxonomy", id=ref)
+            raise _unknown_taxonomy("taxonomy", ref)
         if values["category_id"] is None:
             values["category_id"] = t.id
         elif values["scope_id"] is None:
