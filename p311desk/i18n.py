@@ -101,6 +101,11 @@ def format_message(msgid: str, params: dict | None = None) -> str:
         return text
 
 
+def format_local(value, fmt: str = "%d/%m/%Y %H:%M", empty: str = "") -> str:
+    """A stored (UTC) datetime shown in the laptop's local time, the way people here write it."""
+    return value.astimezone().strftime(fmt) if value else empty
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message

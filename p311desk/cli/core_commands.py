@@ -6,6 +6,7 @@ import datetime as dt
 
 from p311desk.errors import ValidationError
 from p311desk.i18n import _
+from p311desk.i18n import format_local as i18n_format_local
 from p311desk.services import audit, demo, export, sessions
 
 
@@ -59,7 +60,8 @@ def parse_local_datetime(text: str | None) -> dt.datetime | None:
 
 
 def format_local(value: dt.datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "—"
+    # The same shape the CLI reads (--starts "YYYY-MM-DD HH:MM"), so output can be fed back.
+    return i18n_format_local(value, "%Y-%m-%d %H:%M", empty="—")
 
 
 def cmd_init(args, ctx) -> int:

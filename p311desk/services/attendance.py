@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from p311desk import codes
 from p311desk.errors import InvalidTransition, NotFound, ValidationError
-from p311desk.i18n import _, current_language
+from p311desk.i18n import _, current_language, format_local
 from p311desk.models import Attendance, OutboxItem, ParticipationSession, Participant, Registration, utcnow
 from p311desk.paths import resources_dir
 from p311desk.services import audit, outbox
@@ -68,7 +68,7 @@ class CheckinResult:
 
 
 def local_time(value: dt.datetime | None) -> str:
-    return value.astimezone().strftime("%H:%M") if value else ""
+    return format_local(value, "%H:%M")
 
 
 @dataclass(frozen=True)

@@ -632,18 +632,13 @@ def _plan_decidim_import(s, session, table, row, taxes) -> dict[str, Any]:
         "latitude": _float_cell(row, "latitude"), "longitude": _float_cell(row, "longitude"),
         "paper_form_id": None, "category_id": None, "scope_id": None,
     }
-    cat = _str_cell(row, "category/id", False)
-    if cat:
-        t = taxes.find(cat, ("category",))
-        if t is None:
-            raise _unknown_taxonomy("category", cat)
-        values["category_id"] = t.id
-    scope = _str_cell(row, "scope/id", False)
-    if scope:
-        t = taxes.find(scope, ("scope",))
-        if t is None:
-            raise _unknown_taxonomy("scope", scope)
-        values["scope_id"] = t.id
+    for key, kind in (("category_id", "category"), ("scope_id", "scope")):
+        ref = _str_cell(row, f"{kind}/id", False)
+        if ref:
+            t = taxes.find(ref, (kind,))
+            if t is None:
+                raise _unknown_taxonomy(kind, ref)
+            values[key] = t.id
     # A proposal here has one category and one scope: the first taxonomy is the category, the
     # second the scope (unless scope/id gave one); further taxonomies become free tags.
     for ref in _ids(row.get("taxonomies/ids")):

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from p311desk.i18n import N_, _
+from p311desk.i18n import N_, _, format_local
 from p311desk.services.sessions import KINDS, STATUSES
 from ui.models.rows import Column, RowsTableModel
-
-
-def local_time(value) -> str:
-    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 COLUMNS = [
@@ -18,7 +14,7 @@ COLUMNS = [
     Column(N_("Kind"), lambda r: _(KINDS.get(r.kind, r.kind))),
     Column(N_("Status"), lambda r: _(STATUSES.get(r.status, r.status)),
            sort_key=lambda r: ["open", "draft", "closed"].index(r.status)),
-    Column(N_("Starts"), lambda r: local_time(r.starts_at),
+    Column(N_("Starts"), lambda r: format_local(r.starts_at),
            sort_key=lambda r: r.starts_at.timestamp() if r.starts_at else 0.0),
     Column(N_("Place"), lambda r: r.place),
     Column(N_("Present / expected"), lambda r: f"{r.present} / {r.expected}",
