@@ -21,7 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from p311desk.db import Database  # noqa: E402
-from p311desk.services import attendance, participant_import, sessions  # noqa: E402
+from p311desk import attendance
+from p311desk import participants
+from p311desk import sessions
 from p311desk.spreadsheets.reader import read_table  # noqa: E402
 
 GIVEN = ["Núria", "Jordi", "Marta", "Pere", "Laia", "Marcel·lí", "Anna", "Joan", "Montse", "Àlex",
@@ -50,8 +52,8 @@ def populate(db: Database, xlsx: Path, session: bool) -> tuple[object, float]:
     t0 = time.perf_counter()
     table = read_table(xlsx)
     with db.write() as s:
-        plan = participant_import.preview(s, table, session_id=sid if session else None)
-        participant_import.commit(s, plan, accept_warnings=True)
+        plan = participants.preview(s, table, session_id=sid if session else None)
+        participants.commit(s, plan, accept_warnings=True)
     return sid, time.perf_counter() - t0
 
 

@@ -21,7 +21,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from p311desk.db import Database  # noqa: E402
 from p311desk.models import Proposal  # noqa: E402
-from p311desk.services import proposal_files, proposals, sessions  # noqa: E402
+from p311desk import proposals
+from p311desk import sessions
 
 N = 5000
 WORDS = ("parc bancs ombra carril bici escola biblioteca font aigua plaça carrer arbres casal "
@@ -99,15 +100,15 @@ def main() -> None:
 
     with db.read() as s:
         t0 = time.perf_counter()
-        proposal_files.export_session(s, sid, tmp / "p.xlsx", "xlsx")
+        proposals.export_session(s, sid, tmp / "p.xlsx", "xlsx")
         xlsx_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        proposal_files.export_session(s, sid, tmp / "p.csv", "csv")
+        proposals.export_session(s, sid, tmp / "p.csv", "csv")
         csv_s = time.perf_counter() - t0
     print(f"export xlsx: {xlsx_s:.2f} s, csv: {csv_s:.2f} s")
     t0 = time.perf_counter()
     with db.read() as s:
-        sid_check = proposal_files.preview_import(s, tmp / "p.xlsx", sid)
+        sid_check = proposals.preview_import(s, tmp / "p.xlsx", sid)
     preview_s = time.perf_counter() - t0
     print(f"import preview of the xlsx (all rows already there): {preview_s:.2f} s, "
           f"{sid_check.count('existing')} rows recognised")

@@ -70,7 +70,7 @@ def main() -> None:
         os.environ["P311DESK_CACHE_DIR"] = os.path.join(data, "cache")
         sys.path.insert(0, str(ROOT))
         from p311desk.db import open_database
-        from p311desk.services.demo import create_demo
+        from p311desk.demo import create_demo
 
         db = open_database(data)
         create_demo(db)

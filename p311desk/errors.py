@@ -51,3 +51,9 @@ class InvalidTransition(DomainError):
 
 class DatabaseTooNew(DomainError):
     msgid = N_("This database was created by a newer version of p311desk. Update the application.")
+
+
+class Cancelled(DomainError):
+    """The user cancelled a long operation; whatever it was writing was rolled back."""
+
+    msgid = N_("The operation was cancelled.")

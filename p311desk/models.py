@@ -93,7 +93,7 @@ class Tracked:
 
 
 class Setting(Base):
-    """Typed domain settings live in :mod:`p311desk.services.settings`; this is their store."""
+    """Typed domain settings live in :mod:`p311desk.settings`; this is their store."""
 
     __tablename__ = "setting"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)

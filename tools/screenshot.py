@@ -23,7 +23,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["P311DESK_CACHE_DIR"] = os.path.join(tmp, "cache")
         from p311desk.db import open_database
-        from p311desk.services import demo, sessions
+        from p311desk import demo
+        from p311desk import sessions
         from ui.app import create_window
 
         db = open_database(tmp)

@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
                     self.ctx.set_current_session(None)
 
     def _refresh_session_picker(self) -> None:
-        from p311desk.services import sessions
+        from p311desk import sessions
 
         with self.ctx.db.read() as s:
             rows = sessions.list_sessions(s)
@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
             self.check_connectivity()
 
     def _refresh_unsynced(self) -> None:
-        from p311desk.services import outbox
+        from p311desk import outbox
 
         with self.ctx.db.read() as s:
             count = outbox.unsynced_count(s)
@@ -274,7 +274,7 @@ class MainWindow(QMainWindow):
         self.unsynced_label.setStyleSheet("padding: 0 12px; color: %s;" % ("#7a4f01" if count else "#0d5223"))
 
     def check_connectivity(self) -> None:
-        from p311desk.services import settings as settings_service
+        from p311desk import settings as settings_service
 
         with self.ctx.db.read() as s:
             host = settings_service.load(s).platform_host
@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
 
     # --- actions -----------------------------------------------------------------------------
     def create_demo_data(self) -> None:
-        from p311desk.services import demo
+        from p311desk import demo
 
         def done(result: dict) -> None:
             if result.get("created"):
@@ -332,13 +332,13 @@ class MainWindow(QMainWindow):
             self.create_demo_data()
 
     def export_database(self) -> None:
-        from p311desk.services import export
+        from p311desk import backups
 
         path, _filter = QFileDialog.getSaveFileName(self, _("Export the whole database"), "p311desk.xlsx",
                                                     _("Excel workbook (*.xlsx)"))
         if not path:
             return
-        (Op(self.ctx, lambda progress, cancel: export.export_database(self.ctx.db, path, progress=progress, cancel=cancel),
+        (Op(self.ctx, lambda progress, cancel: backups.export_database(self.ctx.db, path, progress=progress, cancel=cancel),
             write=False, parent=self)
          .with_progress(_("Exporting…"))
          .on_success(lambda counts: self.ctx.notify(

@@ -6,7 +6,9 @@ import json
 
 from p311desk.errors import ValidationError
 from p311desk.i18n import _
-from p311desk.services import attendance, attendance_export, participant_import, sessions
+from p311desk import attendance
+from p311desk import participants
+from p311desk import sessions
 
 
 def register(sub) -> None:
@@ -56,9 +58,9 @@ def cmd_import(args, ctx) -> int:
     table = read_table(args.file, sheet=args.sheet)
     session_id = _session_id(ctx, args.session)
     with ctx.db.write() as s:
-        plan = participant_import.preview(s, table, mapping, session_id=session_id)
+        plan = participants.preview(s, table, mapping, session_id=session_id)
         ctx.print(_("Columns: {mapping}").format(mapping=", ".join(f"{k} ← {v}" for k, v in plan.mapping.items())))
-        for line in participant_import.report_lines(plan):
+        for line in participants.report_lines(plan):
             ctx.print(line)
         ctx.print(_("{rows} rows: {new} new, {update} to update, {warning} with warnings, {error} with errors.").format(
             rows=len(plan.rows), **plan.counts))
@@ -68,7 +70,7 @@ def cmd_import(args, ctx) -> int:
         if plan.warnings and not args.yes:
             ctx.print(_("Nothing was imported: check the warnings and run again with --yes to accept them."))
             return 1
-        result = participant_import.commit(s, plan, accept_warnings=args.yes)
+        result = participants.commit(s, plan, accept_warnings=args.yes)
     ctx.print(_("Imported: {created} new, {updated} updated, {skipped} skipped, {registered} registered for the session.").format(
         created=result.created, updated=result.updated, skipped=result.skipped, registered=result.registered))
     return 0
@@ -106,9 +108,9 @@ def cmd_export(args, ctx) -> int:
     session_id = _session_id(ctx, args.session)
     with ctx.db.read() as s:
         if session_id is not None:
-            n = attendance_export.export_attendance(s, session_id, args.file)
+            n = attendance.export_attendance(s, session_id, args.file)
         else:
-            n = attendance_export.export_registry(s, args.file)
+            n = attendance.export_registry(s, args.file)
     ctx.print(_("Exported {n} rows to {file}").format(n=n, file=args.file))
     return 0
 

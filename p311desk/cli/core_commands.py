@@ -7,7 +7,10 @@ import datetime as dt
 from p311desk.errors import ValidationError
 from p311desk.i18n import _
 from p311desk.i18n import format_local as i18n_format_local
-from p311desk.services import audit, demo, export, sessions
+from p311desk import audit
+from p311desk import demo
+from p311desk import backups
+from p311desk import sessions
 
 
 def register(sub) -> None:
@@ -123,7 +126,7 @@ def cmd_audit_verify(args, ctx) -> int:
 
 
 def cmd_export(args, ctx) -> int:
-    counts = export.export_database(ctx.db, args.file)
+    counts = backups.export_database(ctx.db, args.file)
     ctx.print(_("Exported {tables} sheets, {rows} rows to {file}").format(
         tables=len(counts), rows=sum(counts.values()), file=args.file))
     return 0

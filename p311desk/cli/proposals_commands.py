@@ -6,7 +6,8 @@ from pathlib import Path
 
 from p311desk.errors import ValidationError
 from p311desk.i18n import _
-from p311desk.services import proposal_files, proposals, sessions
+from p311desk import proposals
+from p311desk import sessions
 
 EXTENSIONS = {"xlsx": ".xlsx", "csv": ".csv", "decidim-csv": ".csv", "decidim-json": ".json",
               "decidim-xlsx": ".xlsx"}
@@ -49,9 +50,9 @@ def register(sub) -> None:
     q = pp.add_parser("export", help=_("export a session's proposals"))
     q.add_argument("session", help=_("session id (or the first characters of it)"))
     q.add_argument("file")
-    q.add_argument("--format", choices=proposal_files.FORMATS, default=None,
+    q.add_argument("--format", choices=proposals.FORMATS, default=None,
                    help=_("default: from the file extension (xlsx or csv)"))
-    q.add_argument("--decidim-version", choices=proposal_files.DECIDIM_VERSIONS, default=None,
+    q.add_argument("--decidim-version", choices=proposals.DECIDIM_VERSIONS, default=None,
                    help=_("Decidim version of the platform (decides category/id or taxonomies/ids)"))
     q.set_defaults(func=cmd_export)
 
@@ -158,7 +159,7 @@ def cmd_export(args, ctx) -> int:
             raise ValidationError("Say the format with --format (the file extension does not tell).")
     with ctx.db.read() as s:
         session = sessions.find_session(s, args.session)
-        result = proposal_files.export_session(s, session.id, args.file, fmt,
+        result = proposals.export_session(s, session.id, args.file, fmt,
                                                decidim_version=args.decidim_version)
     ctx.print(_("Exported {n} proposals to {file}").format(n=result.rows, file=args.file))
     if result.formula_rows:
@@ -171,7 +172,7 @@ def cmd_export(args, ctx) -> int:
 def cmd_import(args, ctx) -> int:
     with ctx.db.read() as s:
         session = sessions.find_session(s, args.session)
-        preview = proposal_files.preview_import(s, args.file, session.id)
+        preview = proposals.preview_import(s, args.file, session.id)
     labels = {"new": _("new"), "update": _("update"), "existing": _("already there"),
               "error": _("error")}
     for row in preview.rows:
@@ -190,7 +191,7 @@ def cmd_import(args, ctx) -> int:
         ctx.print(_("The file is valid. Run again with --yes to import it."))
         return 0
     with ctx.db.write() as s:
-        result = proposal_files.import_file(s, args.file, session.id)
+        result = proposals.import_file(s, args.file, session.id)
     ctx.print(_("Imported: {created} new, {updated} updated.").format(
         created=result.created, updated=result.updated))
     return 0

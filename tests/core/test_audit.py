@@ -3,7 +3,7 @@ import uuid
 from sqlalchemy import update
 
 from p311desk.models import AuditEvent
-from p311desk.services import audit
+from p311desk import audit
 
 
 def _append(db, n):

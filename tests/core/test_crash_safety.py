@@ -12,14 +12,16 @@ import pytest
 
 from p311desk.db import Database
 from p311desk.models import Attendance
-from p311desk.services import audit, participants, sessions
+from p311desk import audit
+from p311desk import participants
+from p311desk import sessions
 
 ROOT = Path(__file__).resolve().parents[2]
 
 WRITER = """
 import sys, uuid
 from p311desk.db import Database
-from p311desk.services import attendance
+from p311desk import attendance
 db = Database(sys.argv[1])
 session_id = uuid.UUID(sys.argv[2])
 codes = [line.strip() for line in open(sys.argv[3]) if line.strip()]

@@ -50,7 +50,7 @@ def test_import_linter_contracts():
 
 
 def test_startup_does_not_import_heavy_libraries():
-    code = ("import sys; import ui.main_window, ui.app, p311desk.db, p311desk.services.sessions;"
+    code = ("import sys; import ui.main_window, ui.app, p311desk.db, p311desk.sessions;"
             "heavy=[m for m in ('pandas','openpyxl','reportlab','python_calamine','alembic') if m in sys.modules];"
             "print(heavy)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

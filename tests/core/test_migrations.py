@@ -39,7 +39,7 @@ def test_old_database_is_upgraded_on_open_and_keeps_its_data(tmp_path):
     with db.engine.connect() as conn:
         current = {r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
         indexes = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list('registration')")}
-    from p311desk.services import sessions
+    from p311desk import sessions
 
     with db.read() as s:
         (old,) = sessions.list_sessions(s)

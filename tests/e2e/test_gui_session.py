@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QWizard
 
 from p311desk.models import Attendance, Participant, Proposal
-from p311desk.services import audit
+from p311desk import audit
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "attendance"
 

@@ -20,7 +20,7 @@ def test_gui_starts_with_demo_and_quits(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     from p311desk.db import Database
-    from p311desk.services import sessions
+    from p311desk import sessions
 
     db = Database(tmp_path / "p311desk.db")
     with db.read() as s:

@@ -7,8 +7,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListWidget, QPushButton
 
 from p311desk.models import Attendance, AuditEvent, Participant
-from p311desk.services import sessions
-from p311desk.services.participants import add_participant, register
+from p311desk import sessions
+from p311desk.participants import add_participant, register
 
 
 def _room(window):

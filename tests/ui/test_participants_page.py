@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QTableView, QTableWidget, QWizard
 
 from p311desk.models import Participant, Registration
-from p311desk.services import sessions
+from p311desk import sessions
 
 FIX = Path(__file__).parent.parent / "fixtures" / "attendance"
 
@@ -68,7 +68,7 @@ def test_import_wizard_refuses_a_file_with_errors(window, qtbot, wait_idle):
 
 
 def test_export_registry(window, qtbot, wait_idle, tmp_path):
-    from p311desk.services.participants import add_participant
+    from p311desk.participants import add_participant
 
     with window.ctx.db.write() as s:
         add_participant(s, given_name="=cmd", family_name="Puig")

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QTableView
 
 from p311desk.models import Proposal
-from p311desk.services import proposals, sessions
+from p311desk import proposals
+from p311desk import sessions
 
 
 def _open_session(window):

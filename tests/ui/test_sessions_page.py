@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView
 
 from p311desk.models import AuditEvent, ParticipationSession
-from p311desk.services import sessions
+from p311desk import sessions
 
 
 def _page(window):
@@ -101,7 +101,7 @@ def test_language_switch_is_remembered(window, qtbot, qsettings):
 
 
 def test_link_new_session_to_space(window, qtbot, wait_idle):
-    from p311desk.services import demo
+    from p311desk import demo
 
     demo.create_demo(window.ctx.db, people=5)
     page = _page(window)
@@ -121,7 +121,7 @@ def test_link_new_session_to_space(window, qtbot, wait_idle):
 
 
 def test_selecting_a_linked_session_shows_its_links(window, qtbot):
-    from p311desk.services import demo
+    from p311desk import demo
 
     demo.create_demo(window.ctx.db, people=5)
     page = _page(window)

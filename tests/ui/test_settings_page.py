@@ -1,7 +1,7 @@
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton
 
-from p311desk.services import settings as settings_service
+from p311desk import settings as settings_service
 
 
 def test_save_settings_and_switch_language(window, qtbot, wait_idle, qsettings):

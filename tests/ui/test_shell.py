@@ -3,7 +3,7 @@
 from PySide6.QtWidgets import QLabel
 
 from p311desk.errors import ValidationError
-from p311desk.services import sessions
+from p311desk import sessions
 from ui.models.sessions_model import SessionsTableModel
 from ui.workers import Op
 

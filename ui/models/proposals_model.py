@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 
 from p311desk.i18n import N_, _, pick_localized
-from p311desk.services.proposals import AUTHOR_KINDS, STATUSES, ProposalRow
+from p311desk.proposals import AUTHOR_KINDS, STATUSES, ProposalRow
 from p311desk.text import fold
 from ui.models.rows import ROW_ROLE, Column, RowsTableModel
 

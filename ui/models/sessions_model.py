@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from p311desk.i18n import N_, _, format_local
-from p311desk.services.sessions import KINDS, STATUSES
+from p311desk.sessions import KINDS, STATUSES
 from ui.models.rows import Column, RowsTableModel
 
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from p311desk.i18n import _
-from p311desk.services import attendance
+from p311desk import attendance
 from ui.pages import Page
 from ui.workers import Op
 
@@ -159,7 +159,7 @@ class CheckinPage(Page):
 
     # --- loading -----------------------------------------------------------------------------
     def load(self) -> None:
-        from p311desk.services import sessions
+        from p311desk import sessions
 
         sid = self.ctx.current_session_id
         self.session = None

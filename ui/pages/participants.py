@@ -65,7 +65,7 @@ def load_rows(db, session_id, only_session: bool) -> list[_Row]:
     from sqlalchemy import select
 
     from p311desk.models import Participant, Registration
-    from p311desk.services.attendance import present_ids
+    from p311desk.attendance import present_ids
 
     with db.read() as s:
         present = present_ids(s, session_id) if session_id else set()
@@ -201,13 +201,13 @@ class ParticipantsPage(Page):
         self.export_to(path, sid)
 
     def export_to(self, path: str, session_id=None) -> None:
-        from p311desk.services import attendance_export
+        from p311desk import attendance
 
         def work():
             with self.ctx.db.read() as s:
                 if session_id is not None:
-                    return attendance_export.export_attendance(s, session_id, path)
-                return attendance_export.export_registry(s, path)
+                    return attendance.export_attendance(s, session_id, path)
+                return attendance.export_registry(s, path)
 
         Op(self.ctx, work, write=False).on_success(
             lambda n: self.ctx.notify(_("Exported {n} rows to {file}").format(n=n, file=path), "success")).run()
@@ -357,10 +357,10 @@ class MappingPage(QWizardPage):
         session_id = self.w.ctx.current_session_id if self.w.file_page.session_check.isChecked() else None
 
         def work(progress, cancel):
-            from p311desk.services import participant_import
+            from p311desk import participants
 
             with self.w.ctx.db.read() as s:
-                return participant_import.preview(s, table, mapping, session_id=session_id, progress=progress)
+                return participants.preview(s, table, mapping, session_id=session_id, progress=progress)
 
         def done(plan) -> None:
             self._previewing = False
@@ -406,7 +406,7 @@ class PreviewPage(QWizardPage):
         self._importing = self._imported = False
 
     def initializePage(self) -> None:  # noqa: N802 - Qt API
-        from p311desk.services.participant_import import STATUS_LABELS
+        from p311desk.participants import STATUS_LABELS
 
         plan = self.w.plan
         c = plan.counts
@@ -447,18 +447,18 @@ class PreviewPage(QWizardPage):
 
         def work(progress, cancel):
             from p311desk.errors import ValidationError
-            from p311desk.services import participant_import
+            from p311desk import participants
 
             with self.w.ctx.db.write() as s:
                 # Validate again inside the write: what is written is what was previewed.
-                fresh = participant_import.preview(s, table, plan.mapping, session_id=plan.session_id)
+                fresh = participants.preview(s, table, plan.mapping, session_id=plan.session_id)
                 if fresh.counts != plan.counts:
                     raise ValidationError("The participants changed since the preview: check the preview again.")
                 if cancel.is_set():
-                    from p311desk.services.export import Cancelled
+                    from p311desk.errors import Cancelled
 
                     raise Cancelled()
-                return participant_import.commit(s, fresh, accept_warnings=accept, progress=progress)
+                return participants.commit(s, fresh, accept_warnings=accept, progress=progress)
 
         def done(result) -> None:
             self._importing, self._imported = False, True

@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
 )
 
 from p311desk.i18n import LANGUAGES, N_, _, pick_localized
-from p311desk.services import proposals, sessions
+from p311desk import proposals
+from p311desk import sessions
 from ui.models.proposals_model import ProposalFilterProxy, ProposalsTableModel
 from ui.pages import Page
 from ui.workers import Op, write_op
@@ -667,13 +668,13 @@ class ProposalsPage(Page):
             self.export_to(path, fmt)
 
     def export_to(self, path: str, fmt: str, decidim_version: str | None = None) -> None:
-        from p311desk.services import proposal_files
+        from p311desk import proposals
 
         sid = self.session.id
 
         def work(progress, cancel):
             with self.ctx.db.read() as s:
-                return proposal_files.export_session(s, sid, path, fmt, decidim_version=decidim_version,
+                return proposals.export_session(s, sid, path, fmt, decidim_version=decidim_version,
                                                      progress=progress, cancel=cancel)
 
         def done(result) -> None:
@@ -695,17 +696,17 @@ class ProposalsPage(Page):
             self.import_from(path)
 
     def import_from(self, path: str, confirm: bool = True) -> None:
-        from p311desk.services import proposal_files
+        from p311desk import proposals
 
         sid = self.session.id
 
         def preview():
             with self.ctx.db.read() as s:
-                return proposal_files.preview_import(s, path, sid)
+                return proposals.preview_import(s, path, sid)
 
         def apply(_progress=None, _cancel=None):
             with self.ctx.db.write() as s:
-                return proposal_files.import_file(s, path, sid, progress=_progress)
+                return proposals.import_file(s, path, sid, progress=_progress)
 
         def imported(result) -> None:
             self.ctx.notify(_("Imported: {created} new, {updated} updated.").format(

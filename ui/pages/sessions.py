@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from p311desk.i18n import LANGUAGES, _
-from p311desk.services import sessions
+from p311desk import sessions
 from ui.models.rows import SORT_ROLE
 from ui.models.sessions_model import SessionsTableModel
 from ui.pages import Page
@@ -225,7 +225,7 @@ class SessionsPage(Page):
         return box
 
     def _load_spaces(self) -> None:
-        from p311desk.services import spaces
+        from p311desk import spaces
 
         with self.ctx.db.read() as s:
             self.spaces = {sp.id: sp for sp in spaces.list_spaces(s)}

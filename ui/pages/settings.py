@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from p311desk.i18n import LANGUAGES, _, current_language
-from p311desk.services import settings as settings_service
+from p311desk import settings as settings_service
 from ui.pages import Page
 from ui.workers import Op
 

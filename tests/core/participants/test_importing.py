@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 from p311desk.errors import ValidationError
 from p311desk.models import AuditEvent, ImportMapping, Participant, Registration
-from p311desk.services import participant_import as pi
-from p311desk.services import sessions
-from p311desk.services import settings as settings_service
+from p311desk import participants as pi
+from p311desk import sessions
+from p311desk import settings as settings_service
 from p311desk.spreadsheets import mapping as mp
 from p311desk.spreadsheets.reader import BadDate, parse_date, read_table, sniff_delimiter
 
-FIX = Path(__file__).parent.parent / "fixtures" / "attendance"
+FIX = Path(__file__).parents[2] / "fixtures" / "attendance"
 SAMPLES = FIX / "decidim"  # copies of Decidim's meeting registrations export samples
 TODAY = dt.date(2026, 11, 23)
 
@@ -202,7 +202,7 @@ def test_decidim_registrations_export(db, sample, tmp_path):
 
 
 def test_decidim_code_taken_by_someone_else_stays_the_registration_code(db):
-    from p311desk.services.participants import add_participant
+    from p311desk.participants import add_participant
 
     with db.write() as s:
         other = add_participant(s, given_name="Algú", checkin_code="G7PTGEUG").id

@@ -34,7 +34,8 @@ from p311desk.models import (
     Taxonomy,
     VoteQuestion,
 )
-from p311desk.services import audit, outbox
+from p311desk import audit
+from p311desk import outbox
 from p311desk.text import clean, fold
 
 DEFAULT_TITLE_MIN = 15
@@ -294,7 +295,7 @@ def _check_paper_form(s: Session, form: str | None, own_id: uuid.UUID | None, al
 # --- loading and rows ----------------------------------------------------------------------
 
 
-def _session(s: Session, session_id: uuid.UUID) -> ParticipationSession:
+def session_row(s: Session, session_id: uuid.UUID) -> ParticipationSession:
     row = s.get(ParticipationSession, session_id)
     if row is None:
         raise NotFound("The session does not exist.")
@@ -304,7 +305,7 @@ def _session(s: Session, session_id: uuid.UUID) -> ParticipationSession:
 def _writable_session(s: Session, session_id: uuid.UUID | None) -> ParticipationSession:
     if session_id is None:
         raise InvalidTransition("This proposal does not belong to a session.")
-    row = _session(s, session_id)
+    row = session_row(s, session_id)
     if row.status == "closed":
         raise InvalidTransition("The session is closed. Reopen it to change its proposals.")
     return row
@@ -391,7 +392,7 @@ def list_proposals(
     order: str = "position",
 ) -> list[ProposalRow]:
     """The session's proposals as plain rows. ``order``: position | ranked | created."""
-    _session(s, session_id)
+    session_row(s, session_id)
     stmt = select(Proposal).where(Proposal.session_id == session_id)
     if not include_merged:
         stmt = stmt.where(Proposal.merged_into_id.is_(None))
@@ -442,7 +443,7 @@ class TaxonomyChoice:
 
 def taxonomy_choices(s: Session, session_id: uuid.UUID) -> list[TaxonomyChoice]:
     """Categories, scopes and taxonomies cached for the session's space (empty offline-only)."""
-    session = _session(s, session_id)
+    session = session_row(s, session_id)
     stmt = select(Taxonomy)
     if session.space_id is not None:
         stmt = stmt.where((Taxonomy.space_id == session.space_id) | Taxonomy.space_id.is_(None))

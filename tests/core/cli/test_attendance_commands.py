@@ -6,7 +6,7 @@ from p311desk.cli import main
 from p311desk.db import open_database
 from p311desk.models import Attendance, Participant
 
-FIX = Path(__file__).parent.parent / "fixtures" / "attendance"
+FIX = Path(__file__).parents[2] / "fixtures" / "attendance"
 
 
 def _run(capsys, *args):

@@ -26,7 +26,8 @@ from p311desk.models import (
     Space,
     utcnow,
 )
-from p311desk.services import audit, outbox
+from p311desk import audit
+from p311desk import outbox
 
 KINDS = {"meeting": N_("Meeting"), "assembly": N_("Assembly")}
 STATUSES = {"draft": N_("Draft"), "open": N_("Open"), "closed": N_("Closed")}

@@ -100,22 +100,3 @@ def verify(s: Session, progress: Callable[[int, int, str], None] | None = None) 
         if progress and checked % 2000 == 0:
             progress(checked, total, "")
     return ChainReport(checked)
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    seq: int
-    occurred_at: Any
-    kind: str
-    entity_type: str | None
-    payload: dict[str, Any]
-
-
-def events_for_session(s: Session, session_id: uuid.UUID, limit: int = 500) -> list[AuditRow]:
-    rows = s.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.session_id == session_id)
-        .order_by(AuditEvent.seq.desc())
-        .limit(limit)
-    )
-    return [AuditRow(e.seq, e.occurred_at, e.kind, e.entity_type, json.loads(e.payload)) for e in rows]

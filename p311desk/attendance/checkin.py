@@ -24,14 +24,15 @@ from functools import lru_cache
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from p311desk import codes
+from p311desk import codes, rules
 from p311desk.errors import InvalidTransition, NotFound, ValidationError
 from p311desk.i18n import _, current_language, format_local
 from p311desk.models import Attendance, OutboxItem, ParticipationSession, Participant, Registration, utcnow
 from p311desk.paths import resources_dir
-from p311desk.services import audit, outbox
-from p311desk.services.participant_import import EMAIL_RE, age_on
-from p311desk.services.participants import ParticipantInfo, add_participant, info
+from p311desk import audit
+from p311desk import outbox
+from p311desk.participants import EMAIL_RE
+from p311desk.participants import ParticipantInfo, add_participant, info
 from p311desk.text import clean, fold
 
 WELCOME, ALREADY, UNKNOWN, UNDER_AGE = "welcome", "already", "unknown", "under_age"
@@ -133,17 +134,9 @@ def _session(s: Session, session_id: uuid.UUID, *, for_checkin: bool = True) -> 
     return row
 
 
-def reference_date(session: ParticipationSession) -> dt.date:
-    if session.starts_at is not None:
-        return session.starts_at.astimezone().date()
-    return dt.date.today()
-
-
 def is_under_age(session: ParticipationSession, p: Participant) -> bool:
-    if not session.enforce_min_age:
-        return False
-    age = age_on(p.birth_date, p.birth_year, reference_date(session))
-    return age is not None and age < session.min_age
+    return session.enforce_min_age and rules.is_under_age(
+        session.min_age, p.birth_date, p.birth_year, rules.session_day(session.starts_at))
 
 
 def _present(s: Session, session_id: uuid.UUID, participant_id: uuid.UUID) -> Attendance | None:
@@ -270,8 +263,8 @@ def register_walk_in(
     email = clean(email).lower() or None if email else None
     if email and not EMAIL_RE.match(email):
         raise ValidationError("“{value}” is not a valid e-mail address.", value=email)
-    today = reference_date(session)
-    if birth_year is not None and not (today.year - 120 <= int(birth_year) <= today.year):
+    day = rules.session_day(session.starts_at)
+    if birth_year is not None and not rules.plausible_birth_year(int(birth_year), day):
         raise ValidationError("“{value}” is not a valid birth year.", value=birth_year)
     if session.enforce_min_age and birth_year is None and not age_confirmed:
         raise ValidationError("Give the birth year or confirm the person is {age} or older.",
@@ -280,7 +273,7 @@ def register_walk_in(
         raise ValidationError("The person must consent to the processing of their data.")
     if not consent_version:
         consent_version = consent_text().stored
-    if session.enforce_min_age and birth_year is not None and today.year - int(birth_year) < session.min_age:
+    if session.enforce_min_age and rules.is_under_age(session.min_age, None, birth_year, day):
         audit.record(s, "attendance.refused_under_age", session_id=session.id,
                      entity_type="walk_in", payload={"min_age": session.min_age})
         name = " ".join(x for x in (given_name, family_name) if x)
@@ -417,7 +410,3 @@ def build_index(s: Session, session_id: uuid.UUID | None = None) -> SearchIndex:
         index.add(SearchHit(pid, name, email, code, registered),
                   key + (" " + reg_code.casefold() if extra else ""), extra)
     return index
-
-
-def hit_for(p: Participant, registered: bool) -> tuple[SearchHit, str]:
-    return SearchHit(p.id, p.full_name, p.email, p.checkin_code, registered), p.search_key

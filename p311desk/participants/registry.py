@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from p311desk import codes
 from p311desk.errors import ValidationError
 from p311desk.models import Participant, Registration
-from p311desk.services import audit
-from p311desk.services import settings as settings_service
+from p311desk import audit
+from p311desk import settings as settings_service
 from p311desk.text import clean, fold
 
 

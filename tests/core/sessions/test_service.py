@@ -5,7 +5,9 @@ import pytest
 
 from p311desk.errors import InvalidTransition, NotFound, ValidationError
 from p311desk.models import AuditEvent, OutboxItem, ParticipationSession
-from p311desk.services import audit, outbox, sessions
+from p311desk import audit
+from p311desk import outbox
+from p311desk import sessions
 
 T0 = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.timezone.utc)
 
@@ -85,7 +87,7 @@ def test_find_session_by_prefix(db):
 
 
 def test_list_sessions_counts(db):
-    from p311desk.services import demo
+    from p311desk import demo
 
     demo.create_demo(db, people=40)
     with db.read() as s:
@@ -96,7 +98,8 @@ def test_list_sessions_counts(db):
 
 
 def test_link_session_to_space_and_component(db):
-    from p311desk.services import demo, spaces
+    from p311desk import demo
+    from p311desk import spaces
 
     demo.create_demo(db, people=5)
     with db.read() as s:

@@ -9,16 +9,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from p311desk.db import Database
-from p311desk.errors import DomainError
-from p311desk.i18n import N_
+from p311desk.errors import Cancelled
 from p311desk.models import Base
 from p311desk.spreadsheets.safe import cell_value
 
 Progress = Callable[[int, int, str], None]
-
-
-class Cancelled(DomainError):
-    msgid = N_("The operation was cancelled.")
 
 
 def export_database(

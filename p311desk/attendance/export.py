@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from p311desk.errors import ValidationError
 from p311desk.i18n import _
 from p311desk.models import Participant
-from p311desk.services.attendance import attendance_list
+from p311desk.attendance.checkin import attendance_list
 from p311desk.spreadsheets.safe import cell_value
 from p311desk.text import fold
 

@@ -28,14 +28,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from p311desk import codes
+from p311desk import codes, rules
 from p311desk.bulk import gc_paused
 from p311desk.errors import ValidationError
 from p311desk.i18n import N_, _, format_message
 from p311desk.models import ParticipationSession, Participant, Registration, utcnow
-from p311desk.services import audit
-from p311desk.services import settings as settings_service
-from p311desk.services.participants import hash_document, search_key
+from p311desk import audit
+from p311desk import settings as settings_service
+from p311desk.participants.registry import hash_document, search_key
 from p311desk.spreadsheets import mapping as mapping_mod
 from p311desk.spreadsheets.reader import BadDate, Table, cell_text, parse_date
 from p311desk.text import clean, fold
@@ -48,9 +48,6 @@ DNI_RE = re.compile(r"^(\d{8})([A-Z])$")
 NIE_RE = re.compile(r"^([XYZ])(\d{7})([A-Z])$")
 DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 PARTICLES = {"i", "y", "de", "del", "dels", "la", "les", "las", "los", "el", "da", "van", "von", "e"}
-_CODE_BYTES = codes.ALPHABET.encode()
-
-
 @dataclass(frozen=True)
 class Problem:
     row: int
@@ -147,15 +144,6 @@ def valid_spanish_document(doc: str) -> bool | None:
     if m:
         number = int(str("XYZ".index(m[1])) + m[2])
         return DNI_LETTERS[number % 23] == m[3]
-    return None
-
-
-def age_on(birth_date: dt.date | None, birth_year: int | None, ref: dt.date) -> int | None:
-    """Age in whole years on ``ref``. With only a birth year, the highest possible age."""
-    if birth_date is not None:
-        return ref.year - birth_date.year - ((ref.month, ref.day) < (birth_date.month, birth_date.day))
-    if birth_year is not None:
-        return ref.year - birth_year
     return None
 
 
@@ -261,8 +249,8 @@ def _preview(
             from p311desk.errors import NotFound
 
             raise NotFound("The session does not exist.")
-    ref = (session.starts_at.date() if session is not None and session.starts_at else None) or today or dt.date.today()
     today = today or dt.date.today()
+    ref = rules.session_day(session.starts_at if session is not None else None, today)
     min_age = session.min_age if session is not None else 14
     decidim = "code" in columns and headers[columns["code"]].lower() == "code" and "user/name" in [h.lower() for h in headers]
     salt = settings_service.document_salt(s)
@@ -362,7 +350,7 @@ def _preview(
         if birth is None and g_birth_year is not None:
             text = ct(raw[g_birth_year])
             if text:
-                if text.isdigit() and today.year - 120 <= int(text) <= today.year:
+                if text.isdigit() and rules.plausible_birth_year(int(text), today):
                     birth_year = int(text)
                 else:
                     problem("birth_year", "“{value}” is not a valid birth year.", value=text)
@@ -387,8 +375,7 @@ def _preview(
         if g_registration_id is not None:
             values["registration_id"] = ct(raw[g_registration_id])[:40] or None
 
-        age = age_on(birth, birth_year, ref)
-        if age is not None and age < min_age:
+        if rules.is_under_age(min_age, birth, birth_year, ref):
             problem("birth_date" if birth else "birth_year",
                     "Under {age}: check-in will refuse this person while the session applies the age rule.",
                     "warning", age=min_age)

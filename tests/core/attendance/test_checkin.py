@@ -8,8 +8,9 @@ import pytest
 
 from p311desk.errors import InvalidTransition, NotFound, ValidationError
 from p311desk.models import Attendance, AuditEvent, OutboxItem, Participant
-from p311desk.services import attendance, attendance_export, sessions
-from p311desk.services.participants import add_participant, register
+from p311desk import attendance
+from p311desk import sessions
+from p311desk.participants import add_participant, register
 
 START = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.timezone.utc)
 
@@ -195,9 +196,9 @@ def test_export_attendance_protects_against_formula_injection(db, room, tmp_path
         register(s, sid, evil.id)
         attendance.check_in(s, sid, evil.id)
     with db.read() as s:
-        n = attendance_export.export_attendance(s, sid, tmp_path / "a.csv")
-        attendance_export.export_attendance(s, sid, tmp_path / "a.xlsx")
-        attendance_export.export_registry(s, tmp_path / "r.csv")
+        n = attendance.export_attendance(s, sid, tmp_path / "a.csv")
+        attendance.export_attendance(s, sid, tmp_path / "a.xlsx")
+        attendance.export_registry(s, tmp_path / "r.csv")
     assert n == 4
     rows = list(csv.reader((tmp_path / "a.csv").open(encoding="utf-8-sig"), delimiter=";"))
     evil_row = next(r for r in rows if "HYPERLINK" in r[0])
@@ -210,7 +211,7 @@ def test_export_attendance_protects_against_formula_injection(db, room, tmp_path
     assert any(v.startswith("'=HYPERLINK") for v in values)
     with pytest.raises(ValidationError):
         with db.read() as s:
-            attendance_export.export_attendance(s, sid, tmp_path / "a.pdf")
+            attendance.export_attendance(s, sid, tmp_path / "a.pdf")
 
 
 def test_audit_payloads_carry_no_personal_data(db, room):

@@ -12,11 +12,13 @@ from sqlalchemy import select
 from p311desk.db import Database
 from p311desk.errors import ValidationError
 from p311desk.models import AuditEvent, Component, OutboxItem, ParticipationSession, Proposal, Space, Taxonomy
-from p311desk.services import proposal_files as F, proposals as P, sessions
+from p311desk import proposals as F
+from p311desk import proposals as P
+from p311desk import sessions
 
 SAMPLES = Path("/work/shared/decidim/samples")
 if not SAMPLES.is_dir():  # the samples travel with the repository's sibling folder
-    SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "decidim" / "samples"
+    SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "decidim" / "samples"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="Decidim samples not available")
 
 

@@ -15,8 +15,11 @@ from sqlalchemy import select
 
 from p311desk.db import Database
 from p311desk.models import Component, ParticipationSession, Proposal, Space, Taxonomy
-from p311desk.services import attendance, audit, participants, sessions
-from p311desk.services import settings as settings_service
+from p311desk import attendance
+from p311desk import audit
+from p311desk import participants
+from p311desk import sessions
+from p311desk import settings as settings_service
 from p311desk.text import fold
 
 MUNICIPALITY = "Ajuntament de Vilaprova del Vallès"

@@ -43,11 +43,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from p311desk.errors import DomainError, ValidationError
+from p311desk.errors import Cancelled, DomainError, ValidationError
 from p311desk.i18n import N_, _, pick_localized
 from p311desk.models import Participant, ParticipationSession, Proposal, Taxonomy
-from p311desk.services import audit
-from p311desk.services import proposals as P
+from p311desk import audit
+from p311desk.proposals import service as P
 from p311desk.spreadsheets.safe import DANGEROUS_PREFIXES, safe_text
 from p311desk.text import clean
 
@@ -79,10 +79,6 @@ UNKNOWN_TAXONOMY = {
 def _unknown_taxonomy(kind: str, ref: str) -> ValidationError:
     msgid = UNKNOWN_TAXONOMY.get(kind, UNKNOWN_TAXONOMY["taxonomy"])
     return ValidationError(msgid, id=ref)
-
-
-class Cancelled(DomainError):
-    msgid = "The operation was cancelled."
 
 
 # --- small helpers -------------------------------------------------------------------------
@@ -130,10 +126,6 @@ def _order_locales(found: set[str], first: str) -> list[str]:
     rest = sorted(found - {first}, key=lambda loc: (LOCALE_ORDER.index(loc) if loc in LOCALE_ORDER
                                                     else len(LOCALE_ORDER), loc))
     return [first, *rest]
-
-
-def _num(value: float | None) -> Any:
-    return None if value is None else value
 
 
 def _text(value: Any) -> str:
@@ -323,9 +315,9 @@ def export_session(
     """Write the session's proposals to ``path`` (via a temporary file, then renamed)."""
     if fmt not in FORMATS:
         raise ValidationError("Unknown export format: {format}", format=fmt)
-    session = P._session(s, session_id)
+    session = P.session_row(s, session_id)
     if fmt.startswith("decidim") and decidim_version is None:
-        from p311desk.services import settings as settings_service
+        from p311desk import settings as settings_service
 
         decidim_version = settings_service.load(s).decidim_version
     rows = P.list_proposals(s, session_id)

@@ -7,7 +7,10 @@ from sqlalchemy import select
 
 from p311desk.errors import InvalidTransition, ValidationError
 from p311desk.models import AuditEvent, Component, OutboxItem, ParticipationSession, Proposal, Space
-from p311desk.services import audit, participants, proposals as P, sessions
+from p311desk import audit
+from p311desk import participants
+from p311desk import proposals as P
+from p311desk import sessions
 
 TITLE = "Més arbres a la plaça Major"
 

@@ -1,0 +1,34 @@
+"""People: the registry (add, register for a session, search keys, document fingerprints) and
+the import of participant lists from spreadsheets and Decidim's registrations export.
+
+This is the package's public surface; other packages, the CLI and the UI use only these names."""
+
+from __future__ import annotations
+
+from p311desk.participants.registry import (
+    ParticipantInfo,
+    add_participant,
+    info,
+    register,
+)
+from p311desk.participants.importing import (
+    EMAIL_RE,
+    STATUS_LABELS,
+    commit,
+    preview,
+    report_lines,
+    smart_case,
+)
+
+__all__ = [
+    "EMAIL_RE",
+    "ParticipantInfo",
+    "STATUS_LABELS",
+    "add_participant",
+    "commit",
+    "info",
+    "preview",
+    "register",
+    "report_lines",
+    "smart_case",
+]

@@ -1,0 +1,76 @@
+"""Proposals said in the room: capture, supports, ranking and merge (``service``), and our own
+and Decidim's proposal files, import and export (``files``).
+
+This is the package's public surface; other packages, the CLI and the UI use only these names."""
+
+from __future__ import annotations
+
+from p311desk.proposals.service import (
+    AUTHOR_KINDS,
+    AuthorCandidate,
+    DEFAULT_TITLE_MAX,
+    DEFAULT_TITLE_MIN,
+    DuplicatePaperForm,
+    ProposalRow,
+    STATUSES,
+    add_proposal,
+    add_supports,
+    author_candidates,
+    delete_proposal,
+    find_proposal,
+    link_vote_question,
+    list_proposals,
+    merge,
+    move,
+    ranking,
+    reorder_by_supports,
+    set_supports,
+    taxonomy_choices,
+    title_limits,
+    update_proposal,
+    withdraw,
+)
+from p311desk.proposals.files import (
+    DECIDIM_VERSIONS,
+    FORMATS,
+    _flatten,
+    decidim_import_columns,
+    export_session,
+    import_file,
+    preview_import,
+    read_table,
+)
+
+__all__ = [
+    "AUTHOR_KINDS",
+    "AuthorCandidate",
+    "DECIDIM_VERSIONS",
+    "DEFAULT_TITLE_MAX",
+    "DEFAULT_TITLE_MIN",
+    "DuplicatePaperForm",
+    "FORMATS",
+    "ProposalRow",
+    "STATUSES",
+    "_flatten",
+    "add_proposal",
+    "add_supports",
+    "author_candidates",
+    "decidim_import_columns",
+    "delete_proposal",
+    "export_session",
+    "find_proposal",
+    "import_file",
+    "link_vote_question",
+    "list_proposals",
+    "merge",
+    "move",
+    "preview_import",
+    "ranking",
+    "read_table",
+    "reorder_by_supports",
+    "set_supports",
+    "taxonomy_choices",
+    "title_limits",
+    "update_proposal",
+    "withdraw",
+]
