@@ -31,6 +31,11 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("P311DESK_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("P311DESK_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
+    # Device keys (audit, fingerprints, ballots) in a throwaway folder, never the OS keyring.
+    monkeypatch.setenv("P311DESK_KEY_DIR", str(base / "keys"))
+    from p311desk import keys
+
+    keys.forget_cache()
     yield
 
 

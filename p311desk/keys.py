@@ -1,0 +1,182 @@
+"""Device keys and anchors kept outside the database.
+
+Some proofs only hold if a secret is not in the file they protect: the audit chain's HMAC key,
+the key that turns document numbers (DNI/NIE) into fingerprints, the keys that sign paper
+ballots, and the audit head anchored outside the database. This module is their one store:
+
+- the OS keyring (service ``p311desk:device``) where one exists;
+- otherwise one file per key in the user config folder (``<config>/p311desk/keys/``), readable
+  only by the user (folder 0700, files 0600);
+- ``P311DESK_KEY_DIR`` forces the file store in that folder (tests, portable installs).
+
+:func:`secret` returns a key, creating it on first use (32 random bytes). Creation is race-free
+for files (``O_EXCL``: two processes starting at once both end up with the first one's key).
+:func:`get_value`/:func:`set_value` keep small non-secret values such as the audit head.
+
+Names are plain strings chosen by callers, e.g. ``audit:<device id>``; the caller decides the
+scope. Nothing here is ever logged or written into the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import secrets as _secrets
+import threading
+from pathlib import Path
+
+from p311desk.paths import APP_NAME
+
+KEYRING_SERVICE = f"{APP_NAME}:device"
+KEY_BYTES = 32
+
+_lock = threading.Lock()
+_cache: dict[str, bytes] = {}
+
+
+class KeyStoreError(RuntimeError):
+    """The key store could not be read or written (a locked keyring, an unreadable key file)."""
+
+
+def _key_dir() -> Path:
+    override = os.environ.get("P311DESK_KEY_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "keys"
+
+
+def _safe(name: str) -> str:
+    if not name or len(name) > 200:
+        raise ValueError("a key name is 1 to 200 characters")
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def _keyring():
+    """The OS keyring backend, or None where there is none (or the file store is forced)."""
+    if os.environ.get("P311DESK_KEY_DIR"):
+        return None
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+    except Exception:  # noqa: BLE001 - any broken keyring setup means: use the file store
+        return None
+    if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
+        return None
+    return backend
+
+
+def backend_name() -> str:
+    """Where keys live on this machine, for Settings and diagnostics (no key material)."""
+    ring = _keyring()
+    return f"keyring ({type(ring).__name__})" if ring is not None else f"file ({_key_dir()})"
+
+
+# --- file store ------------------------------------------------------------------------------
+
+
+def _file_read(name: str) -> str | None:
+    path = _key_dir() / _safe(name)
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise KeyStoreError(f"cannot read key file {path.name}") from err
+
+
+def _file_create(name: str, value: str) -> str:
+    """Write ``value`` unless the file exists already; return what the file holds afterwards."""
+    folder = _key_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(folder, 0o700)
+    except OSError:  # pragma: no cover - e.g. a folder owned by someone else
+        pass
+    path = folder / _safe(name)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        existing = _file_read(name)
+        if existing:
+            return existing
+        raise KeyStoreError(f"key file {path.name} is empty") from None
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return value
+
+
+def _file_write(name: str, value: str) -> None:
+    folder = _key_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / _safe(name)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+# --- public API ------------------------------------------------------------------------------
+
+
+def secret(name: str) -> bytes:
+    """The key called ``name`` (32 bytes), created on first use."""
+    with _lock:
+        store = str(_key_dir()) if os.environ.get("P311DESK_KEY_DIR") else "default"
+        cached = _cache.get(store + "\0" + name)
+        if cached is not None:
+            return cached
+        fresh = base64.b64encode(_secrets.token_bytes(KEY_BYTES)).decode("ascii")
+        ring = _keyring()
+        if ring is not None:
+            try:
+                stored = ring.get_password(KEYRING_SERVICE, name)
+                if not stored:
+                    ring.set_password(KEYRING_SERVICE, name, fresh)
+                    stored = ring.get_password(KEYRING_SERVICE, name) or fresh
+            except Exception as err:  # noqa: BLE001 - a locked or broken keyring
+                raise KeyStoreError("the OS keyring refused access") from err
+        else:
+            stored = _file_read(name) or _file_create(name, fresh)
+        key = base64.b64decode(stored)
+        if len(key) < 16:
+            raise KeyStoreError("a stored key is too short")
+        _cache[store + "\0" + name] = key
+        return key
+
+
+def get_value(name: str) -> str | None:
+    """A small non-secret value kept beside the keys (e.g. the audit head), or None."""
+    ring = _keyring()
+    if ring is not None:
+        try:
+            return ring.get_password(KEYRING_SERVICE, "value:" + name)
+        except Exception as err:  # noqa: BLE001
+            raise KeyStoreError("the OS keyring refused access") from err
+    return _file_read("value_" + name)
+
+
+def set_value(name: str, value: str) -> None:
+    ring = _keyring()
+    if ring is not None:
+        try:
+            ring.set_password(KEYRING_SERVICE, "value:" + name, value)
+        except Exception as err:  # noqa: BLE001
+            raise KeyStoreError("the OS keyring refused access") from err
+        return
+    _file_write("value_" + name, value)
+
+
+def forget_cache() -> None:
+    """Drop keys cached in memory (tests switch key folders between cases)."""
+    with _lock:
+        _cache.clear()
