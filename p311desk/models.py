@@ -367,7 +367,11 @@ class Tally(Tracked, Base):
 class OutboxItem(Base):
     """A change that must reach the platform, written in the same transaction as the change.
 
-    ``id`` is the idempotency key; ``seq`` gives the order in which the sync engine sends.
+    The state machine and its rules live in :mod:`p311desk.outbox`. ``payload`` holds only the
+    references given when the item was queued (never the request: that is built from the current
+    local data when the item is sent, and frozen in ``request`` once sending began). ``seq`` is
+    the order in which items are sent; ``depends_on`` lists the ids of items that must be sent
+    first (an update waits for its create, a meeting closure for the proposals it links).
     """
 
     __tablename__ = "outbox"
@@ -380,12 +384,53 @@ class OutboxItem(Base):
     operation: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
-    # pending | sent | failed | superseded
+    # pending | sending | sent | failed | unknown | rejected | superseded | waiting_upload
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[dt.datetime | None]
     remote_id: Mapped[str | None] = mapped_column(String(80))
     sent_at: Mapped[dt.datetime | None]
+    # Sync, part 2: the redesigned outbox.
+    depends_on: Mapped[list[str]] = mapped_column(default=list)
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    platform: Mapped[str | None] = mapped_column(String(255))
+    last_attempt_at: Mapped[dt.datetime | None]
+    updated_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class RemoteId(Base):
+    """The local↔remote id map: which platform object a local row became (or was matched to)."""
+
+    __tablename__ = "remote_id"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(255))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    local_id: Mapped[uuid.UUID]
+    remote_id: Mapped[str] = mapped_column(String(80))
+    how: Mapped[str] = mapped_column(String(20), default="created")  # created | found | reconciled
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("platform", "entity_type", "local_id", name="uq_remote_id_local"),
+        UniqueConstraint("platform", "entity_type", "remote_id", name="uq_remote_id_remote"),
+    )
+
+
+class SyncLogEntry(Base):
+    """One line of the sync log: an attempt, its outcome and the server's message (no secrets)."""
+
+    __tablename__ = "sync_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    item_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    session_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    platform: Mapped[str | None] = mapped_column(String(255))
+    operation: Mapped[str] = mapped_column(String(40), default="")
+    entity_type: Mapped[str | None] = mapped_column(String(40))
+    entity_id: Mapped[uuid.UUID | None]
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    event: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text, default="")
+    http_status: Mapped[int | None]
 
 
 class AuditEvent(Base):

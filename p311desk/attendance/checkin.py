@@ -21,13 +21,13 @@ import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from p311desk import codes, rules
 from p311desk.errors import InvalidTransition, NotFound, ValidationError
 from p311desk.i18n import _, current_language, format_local
-from p311desk.models import Attendance, OutboxItem, ParticipationSession, Participant, Registration, utcnow
+from p311desk.models import Attendance, ParticipationSession, Participant, Registration, utcnow
 from p311desk.paths import resources_dir
 from p311desk import audit
 from p311desk import outbox
@@ -201,8 +201,7 @@ def _check_in_person(s: Session, session: ParticipationSession, p: Participant, 
                                             "registered": reg is not None})
     if reg is not None and reg.code and (reg.decidim_registration_id or reg.source == "decidim"):
         outbox.enqueue(s, "registration", reg.id, "validate_registration_code",
-                       {"code": reg.code, "decidim_registration_id": reg.decidim_registration_id,
-                        "attendance_id": str(att.id)}, session_id=session.id)
+                       {"attendance_id": str(att.id)}, session_id=session.id)
     return CheckinResult(WELCOME, info(p), att.checked_in_at, att.id, reg is not None,
                          min_age=session.min_age, walk_in=walk_in)
 
@@ -218,12 +217,10 @@ def undo_last(s: Session, session_id: uuid.UUID, attendance_id: uuid.UUID | None
         raise NotFound("There is no check-in to undo.")
     att.cancelled_at = utcnow()
     # A validation not yet sent to the platform must not be sent any more.
-    s.execute(update(OutboxItem)
-              .where(OutboxItem.operation == "validate_registration_code",
-                     OutboxItem.status.in_(("pending", "failed")),
-                     OutboxItem.session_id == session_id,
-                     OutboxItem.payload["attendance_id"].as_string() == str(att.id))
-              .values(status="superseded"))
+    outbox.supersede(s, [i for i in outbox.session_items(s, session_id,
+                                                          operation="validate_registration_code")
+                         if i.payload.get("attendance_id") == str(att.id)],
+                     "the check-in was undone")
     audit.record(s, "attendance.undone", session_id=session_id, entity_type="attendance",
                  entity_id=att.id, payload={"participant_id": str(att.participant_id)})
     return UndoResult(info(att.participant), att.id)

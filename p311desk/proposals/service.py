@@ -5,10 +5,11 @@ language must be filled, other locales are optional. Title length follows the pr
 (``title_min``/``title_max`` in ``Component.settings``, Decidim's defaults 15/150).
 
 Every change is audit-logged in the same transaction and queued for the platform through the
-outbox. The outbox stays idempotent and small: a proposal has at most one pending
-``create_proposal`` (later edits rewrite its payload); once the create was sent, edits rewrite one
-pending ``update_proposal``. Proposals imported from a Decidim export (``source="decidim"``)
-already live on the platform: their text is read-only here and they are never queued.
+outbox (``p311desk.outbox``). Outbox items carry no data: the request is built when the item is
+sent (:func:`platform_payload`), so a proposal has one ``create_proposal`` that carries every
+edit made before it is sent; once the create may be on the platform, one ``update_proposal``
+waits for it. Proposals imported from a Decidim export (``source="decidim"``) already live on the
+platform: their text is read-only here and they are never queued.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ EDITABLE = ("title", "body", "author_kind", "author_participant_id", "author_nam
             "scope_id", "tags", "address", "latitude", "longitude", "paper_form_id")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_OPEN_OUTBOX = ("pending", "failed")
 
 
 class DuplicatePaperForm(ValidationError):
@@ -456,8 +456,12 @@ def taxonomy_choices(s: Session, session_id: uuid.UUID) -> list[TaxonomyChoice]:
 # --- outbox --------------------------------------------------------------------------------
 
 
-def platform_payload(s: Session, p: Proposal) -> dict[str, Any]:
-    """What the platform needs to create or update the proposal (no personal data but ids)."""
+def platform_payload(s: Session, proposal_id: uuid.UUID) -> dict[str, Any]:
+    """What the platform needs to create or update the proposal, from the proposal as it is now
+    (no personal data: a participant author is never named). Ids are the platform's own
+    (component, categories, scopes, taxonomies, as pulled)."""
+    p = _load(s, proposal_id)
+
     def tax(ref):
         t = s.get(Taxonomy, ref) if ref else None
         return (t.decidim_id, t.kind) if t is not None else (None, None)
@@ -479,59 +483,69 @@ def platform_payload(s: Session, p: Proposal) -> dict[str, Any]:
         "longitude": p.longitude,
         "author_kind": p.author_kind,
         "author_name": p.author_name if p.author_kind in ("collective", "organisation") else "",
-        "author_participant_id": str(p.author_participant_id) if p.author_participant_id else None,
         "supports": p.supports,
         "paper_form_id": p.paper_form_id,
         "merged_into_id": str(p.merged_into_id) if p.merged_into_id else None,
+        "status": p.status,
+        "session_id": str(p.session_id) if p.session_id else None,
     }
 
 
 def _outbox_items(s: Session, proposal_id: uuid.UUID) -> list[OutboxItem]:
-    return list(s.scalars(select(OutboxItem).where(OutboxItem.entity_type == "proposal",
-                                                   OutboxItem.entity_id == proposal_id)
-                          .order_by(OutboxItem.seq)))
+    return outbox.items_for(s, "proposal", proposal_id)
+
+
+def _create_item(items: list[OutboxItem]) -> OutboxItem | None:
+    """The proposal's live create (the latest one not superseded)."""
+    creates = [i for i in items if i.operation == "create_proposal" and i.status != outbox.SUPERSEDED]
+    return creates[-1] if creates else None
 
 
 def _was_sent(p: Proposal, items: list[OutboxItem]) -> bool:
-    return bool(p.decidim_id) or any(i.operation == "create_proposal" and i.status == "sent"
-                                     for i in items)
+    """On the platform, or possibly so (sending began, outcome unknown, handed over in a file)."""
+    create = _create_item(items)
+    return bool(p.decidim_id) or (create is not None and create.status in outbox.MAYBE_ON_PLATFORM)
 
 
 def _queue(s: Session, p: Proposal) -> None:
-    """One pending create per proposal; after it was sent, one pending update carries the edits."""
+    """What the platform must hear about this proposal. Requests are built from the proposal as
+    it is when they are sent, so a create not yet begun already carries every later edit; once
+    the create may be on the platform, one update (not yet begun) waits for it and carries them."""
     if p.source == "decidim":
         return
     s.flush()
-    payload = platform_payload(s, p)
     items = _outbox_items(s, p.id)
-    create = next((i for i in items if i.operation == "create_proposal" and i.status in _OPEN_OUTBOX), None)
-    if create is not None:
-        create.payload = payload
+    create = _create_item(items)
+    if create is None and not p.decidim_id:
+        outbox.enqueue(s, "proposal", p.id, "create_proposal", session_id=p.session_id)
         return
-    if not _was_sent(p, items):
-        outbox.enqueue(s, "proposal", p.id, "create_proposal", payload, session_id=p.session_id)
+    if create is not None and create.status in outbox.NOT_BEGUN:
+        if create.status == outbox.REJECTED:  # edited by a person: worth trying again
+            outbox.retry(s, create.id, "the proposal was edited")
         return
-    update = next((i for i in items if i.operation == "update_proposal" and i.status == "pending"
-                   and not i.attempts), None)
-    if update is not None:
-        update.payload = payload
-    else:
-        outbox.enqueue(s, "proposal", p.id, "update_proposal", payload, session_id=p.session_id)
+    if any(i.operation == "update_proposal" and i.status in (outbox.PENDING, outbox.FAILED)
+           for i in items):
+        return
+    waits = [create] if create is not None and create.status != outbox.SENT else []
+    outbox.enqueue(s, "proposal", p.id, "update_proposal", session_id=p.session_id,
+                   depends_on=waits)
 
 
 def _retire(s: Session, p: Proposal, operation: str) -> None:
     """The proposal leaves the platform's way (withdrawn or merged into another): a create that
-    was never sent is superseded; a proposal already on the platform gets ``operation`` queued."""
+    was never begun is superseded; a proposal that may be on the platform gets ``operation``
+    queued after its create."""
     if p.source == "decidim":
         return
     s.flush()
     items = _outbox_items(s, p.id)
     sent = _was_sent(p, items)
-    for item in items:
-        if item.status in _OPEN_OUTBOX and item.operation in ("create_proposal", "update_proposal"):
-            item.status = "superseded"
+    create = _create_item(items)
+    outbox.supersede(s, [i for i in items if i.operation in ("create_proposal", "update_proposal")],
+                     "the proposal was withdrawn or merged")
     if sent:
-        outbox.enqueue(s, "proposal", p.id, operation, platform_payload(s, p), session_id=p.session_id)
+        waits = [create] if create is not None and create.status != outbox.SENT else []
+        outbox.enqueue(s, "proposal", p.id, operation, session_id=p.session_id, depends_on=waits)
 
 
 def _audit(s: Session, kind: str, p: Proposal, payload: dict[str, Any]) -> None:
@@ -790,8 +804,6 @@ def delete_proposal(s: Session, proposal_id: uuid.UUID) -> None:
     if s.scalar(select(func.count()).select_from(Proposal).where(Proposal.merged_into_id == p.id)):
         raise InvalidTransition("Other proposals were merged into this one; it cannot be deleted.")
     _audit(s, "proposal.deleted", p, {"paper_form_id": p.paper_form_id})
-    for item in _outbox_items(s, p.id):
-        if item.status in _OPEN_OUTBOX:
-            item.status = "superseded"
+    outbox.supersede(s, _outbox_items(s, p.id), "the proposal was deleted")
     s.delete(p)
     s.flush()

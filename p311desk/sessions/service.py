@@ -167,6 +167,9 @@ def open_session(s: Session, session_id: uuid.UUID) -> SessionInfo:
     row.status, row.opened_at = "open", utcnow()
     if previous == "closed":
         row.closed_at = None
+        # A reopened session is not closed on the platform until it is closed again.
+        outbox.supersede(s, outbox.items_for(s, "session", row.id, ("close_meeting",)),
+                         "the session was reopened")
     audit.record(s, "session.reopened" if previous == "closed" else "session.opened",
                  session_id=row.id, entity_type="session", entity_id=row.id,
                  payload={"from": previous})
@@ -181,10 +184,23 @@ def close_session(s: Session, session_id: uuid.UUID) -> SessionInfo:
     info = get_session(s, row.id)
     audit.record(s, "session.closed", session_id=row.id, entity_type="session", entity_id=row.id,
                  payload={"present": info.present, "proposals": info.proposals})
-    outbox.enqueue(s, "session", row.id, "close_meeting",
-                   {"attendees_count": info.present, "proposals": info.proposals},
-                   session_id=row.id)
+    _queue_closure(s, row.id)
     return info
+
+
+def _queue_closure(s: Session, session_id: uuid.UUID) -> None:
+    """One closure per session: an earlier one not yet begun is replaced by this one (its report
+    is built from the session as it is when sent). The closure waits for the creates of the
+    session's proposals, which it links."""
+    earlier = outbox.items_for(s, "session", session_id, ("close_meeting",))
+    outbox.supersede(s, earlier, "replaced by a later closure of the session")
+    # An earlier closure whose outcome is still open goes first (the platform keeps the latest).
+    in_flight = [i for i in earlier if i.status in (outbox.SENDING, outbox.UNKNOWN)]
+    creates = [i for i in outbox.session_items(s, session_id, entity_type="proposal",
+                                               operation="create_proposal")
+               if i.status not in outbox.DONE]
+    outbox.enqueue(s, "session", session_id, "close_meeting", {}, session_id=session_id,
+                   depends_on=[*in_flight, *creates])
 
 
 def _counts(s: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int, int]]:

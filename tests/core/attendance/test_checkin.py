@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from p311desk.errors import InvalidTransition, NotFound, ValidationError
-from p311desk.models import Attendance, AuditEvent, OutboxItem, Participant
+from p311desk.models import Attendance, AuditEvent, OutboxItem, Participant, Registration
 from p311desk import attendance
 from p311desk import sessions
 from p311desk.participants import add_participant, register
@@ -92,7 +92,9 @@ def test_decidim_registration_code_checks_in_and_queues_validation_undo_supersed
     assert r.kind == attendance.WELCOME and r.participant.id == ids["dec"]
     with db.read() as s:
         item = s.query(OutboxItem).one()
-        assert item.operation == "validate_registration_code" and item.payload["code"] == "G7PTGEUG"
+        assert item.operation == "validate_registration_code"
+        assert item.payload == {"attendance_id": str(s.query(Attendance).one().id)}
+        assert s.get(Registration, item.entity_id).code == "G7PTGEUG"
     with db.write() as s:
         undone = attendance.undo_last(s, sid)
     assert undone.participant.id == ids["dec"]

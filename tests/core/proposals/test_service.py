@@ -8,6 +8,7 @@ from sqlalchemy import select
 from p311desk.errors import InvalidTransition, ValidationError
 from p311desk.models import AuditEvent, Component, OutboxItem, ParticipationSession, Proposal, Space
 from p311desk import audit
+from p311desk import outbox
 from p311desk import participants
 from p311desk import proposals as P
 from p311desk import sessions
@@ -60,7 +61,11 @@ def test_add_stores_multilingual_title_audits_and_queues(db, sid):
     assert "proposal.created" in kinds(db)
     [(op, status, payload)] = outbox_rows(db)
     assert (op, status) == ("create_proposal", "pending")
-    assert payload["title"]["es"].startswith("Más") and payload["component_id"] == "12"
+    assert payload == {}
+    with db.read() as s:
+        built = P.platform_payload(s, row.id)
+    assert built["title"]["es"].startswith("Más") and built["component_id"] == "12"
+    assert built["author_name"] == "Taula 3"
     with db.read() as s:
         ev = s.scalars(select(AuditEvent).where(AuditEvent.kind == "proposal.created")).one()
         assert "Taula" not in ev.payload  # no names in the audit log
@@ -125,23 +130,61 @@ def test_participant_author_and_candidates(db, sid):
     assert row.author_name == "Núria Puig" and row.author_kind == "participant"
 
 
-def test_outbox_keeps_one_pending_create_then_one_update(db, sid):
+def send(db, item_id, remote="901", platform="decidim.example.org"):
+    """What the sync engine does: build the request now, commit "sending", then record the answer."""
+    with db.write() as s:
+        item = outbox.get(s, item_id)
+        outbox.begin_sending(s, item_id, P.platform_payload(s, item.entity_id), platform=platform)
+    with db.write() as s:
+        outbox.record_sent(s, item_id, remote)
+
+
+def item_ids(db, pid):
+    with db.read() as s:
+        return [i.id for i in outbox.items_for(s, "proposal", pid)]
+
+
+def test_outbox_keeps_one_create_then_one_update_built_at_send_time(db, sid):
     row = add(db, sid)
     with db.write() as s:
         P.update_proposal(s, row.id, body="Primer canvi")
         P.set_supports(s, row.id, 4)
     ops = outbox_rows(db, row.id)
-    assert [(o, st) for o, st, _ in ops] == [("create_proposal", "pending")]
-    assert ops[0][2]["body"] == {"ca": "Primer canvi"} and ops[0][2]["supports"] == 4
-    with db.write() as s:  # the sync engine sent the create
-        item = s.scalars(select(OutboxItem)).one()
-        item.status = "sent"
+    assert ops == [("create_proposal", "pending", {})]  # references only, no frozen data
+    [create] = item_ids(db, row.id)
+    send(db, create)
+    with db.read() as s:
+        sent = outbox.get(s, create)
+        assert sent.request["body"] == {"ca": "Primer canvi"} and sent.request["supports"] == 4
+        assert outbox.remote_id(s, "decidim.example.org", "proposal", row.id) == "901"
     with db.write() as s:
         P.update_proposal(s, row.id, body="Segon canvi")
         P.add_supports(s, row.id, 2)
     ops = outbox_rows(db, row.id)
     assert [(o, st) for o, st, _ in ops] == [("create_proposal", "sent"), ("update_proposal", "pending")]
-    assert ops[1][2]["body"] == {"ca": "Segon canvi"} and ops[1][2]["supports"] == 6
+    with db.read() as s:
+        assert P.platform_payload(s, row.id)["supports"] == 6
+
+
+def test_edit_while_create_in_flight_queues_an_update_that_waits_for_it(db, sid):
+    row = add(db, sid)
+    [create] = item_ids(db, row.id)
+    with db.write() as s:
+        outbox.begin_sending(s, create, P.platform_payload(s, row.id), platform="h")
+    with db.write() as s:
+        P.update_proposal(s, row.id, body="Canvi durant l'enviament")
+    with db.read() as s:
+        [_, update] = outbox.items_for(s, "proposal", row.id)
+        assert update.operation == "update_proposal" and update.depends_on == [str(create)]
+        assert [i.id for i in outbox.due(s)] == []  # the create is in flight, the update waits
+    with db.write() as s:
+        outbox.record_unknown(s, create, "timeout")
+    with db.read() as s:
+        assert [i.id for i in outbox.due(s)] == [create]  # to be looked up, not resent
+    with db.write() as s:
+        outbox.record_sent(s, create, "77", how="found")
+    with db.read() as s:
+        assert [i.operation for i in outbox.due(s)] == ["update_proposal"]
 
 
 def test_unchanged_update_records_nothing(db, sid):
@@ -210,8 +253,7 @@ def test_withdraw_and_delete(db, sid):
     with db.read() as s:
         assert s.get(Proposal, b.id) is None
     c = add(db, sid, title="Proposta ja enviada a Decidim")
-    with db.write() as s:
-        s.scalars(select(OutboxItem).where(OutboxItem.entity_id == c.id)).one().status = "sent"
+    send(db, item_ids(db, c.id)[0])
     with pytest.raises(InvalidTransition):
         with db.write() as s:
             P.delete_proposal(s, c.id)

@@ -59,9 +59,16 @@ def test_lifecycle_open_close_reopen(db):
     with db.read() as s:
         kinds = [e.kind for e in s.query(AuditEvent).order_by(AuditEvent.seq)]
         assert kinds == ["session.created", "session.opened", "session.closed", "session.reopened"]
-        assert outbox.unsynced_count(s) == 1
-        assert s.query(OutboxItem).one().operation == "close_meeting"
         assert audit.verify(s).ok
+        # Reopened: the closure not yet sent is withdrawn; closing again queues one closure.
+        assert outbox.unsynced_count(s) == 0
+        assert s.query(OutboxItem).one().status == "superseded"
+    with db.write() as s:
+        sessions.close_session(s, sid)
+    with db.read() as s:
+        assert outbox.unsynced_count(s) == 1
+        assert [(i.operation, i.status) for i in s.query(OutboxItem).order_by(OutboxItem.seq)] == [
+            ("close_meeting", "superseded"), ("close_meeting", "pending")]
 
 
 def test_update_records_only_changes(db):
