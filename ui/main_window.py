@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1024, 680)
         self.setWindowTitle(_("p311desk — participation sessions"))
         self.pages: dict[str, Page] = {}
+        self._room_display = None
         self._online: bool | None = None
         self._probing = False
         self._timer = QTimer(self)
@@ -121,6 +122,8 @@ class MainWindow(QMainWindow):
         if old_central is not None:  # detach now so nothing finds the old pages any more
             old_central.setParent(None)
             old_central.deleteLater()
+        for page in old_pages.values():  # workers still running for them drop their results
+            page.retired = True
         del old_pages
         self.nav.currentRowChanged.connect(self._show_page)
 
@@ -183,6 +186,14 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        view_menu = menubar.addMenu(_("&View"))
+        room = QAction(_("Room display"), self)
+        room.setObjectName("actionRoomDisplay")
+        room.setShortcut(QKeySequence(Qt.Key_F5))
+        room.setStatusTip(_("Show the session title and the live counter on the room's screen or projector"))
+        room.triggered.connect(lambda: self.room_display().show_on_room_screen())
+        view_menu.addAction(room)
+        self.room_action = room
         lang_menu = menubar.addMenu(_("&Language"))
         group = QActionGroup(self)
         for code, name in LANGUAGES.items():
@@ -310,6 +321,15 @@ class MainWindow(QMainWindow):
     def _show_message(self, text: str, level: str) -> None:
         self.message_bar.show_message(text, level)
 
+    # --- the room's screen --------------------------------------------------------------------
+    def room_display(self):
+        """The one room display (ui.room.display.RoomDisplay), created on first use; not shown."""
+        if self._room_display is None:
+            from ui.room.display import RoomDisplay
+
+            self._room_display = RoomDisplay(self.ctx, self)
+        return self._room_display
+
     # --- actions -----------------------------------------------------------------------------
     def create_demo_data(self) -> None:
         from p311desk import demo
@@ -347,6 +367,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self._timer.stop()
+        if self._room_display is not None:
+            self._room_display.close()
         if self.ctx is not None:
             self.ctx.qsettings.setValue("window/geometry", self.saveGeometry())
             self.ctx.qsettings.setValue("window/page", self.current_page_id())

@@ -10,6 +10,10 @@ work use the global pool. Pages use the builder::
 where ``fn(progress, cancel)`` returns a value handed to ``show``. A :class:`DomainError` raised by
 ``fn`` reaches the message bar in the user's language; anything else is logged and reported as an
 unexpected error.
+
+A result belongs to a widget: ``Op(...).bound_to(page)`` drops the result (and the failure) when
+that widget was deleted or retired (pages are rebuilt when the language changes) before the
+worker finished, instead of applying it to a widget that is gone.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -84,6 +89,16 @@ class Pools:
         return bool(self._running)
 
 
+def alive(widget: QObject) -> bool:
+    """False once ``widget`` (or a parent) was deleted or marked ``retired`` (a rebuilt page)."""
+    obj = widget
+    while obj is not None:
+        if not shiboken6.isValid(obj) or getattr(obj, "retired", False):
+            return False
+        obj = obj.parent()
+    return True
+
+
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, DomainError):
         return exc.message()
@@ -104,6 +119,12 @@ class Op:
         self._failure: Callable[[BaseException], None] | None = None
         self._progress_label: str | None = None
         self._changed: str | None = None
+        self._owner: QObject | None = None
+
+    def bound_to(self, owner: QObject) -> Op:
+        """Deliver the outcome only while ``owner`` lives and is not retired (see :func:`alive`)."""
+        self._owner = owner
+        return self
 
     def on_success(self, fn: Callable[[Any], None]) -> Op:
         self._success = fn
@@ -155,10 +176,18 @@ class Op:
     def _succeeded(self, result: Any) -> None:
         if self._changed:
             self.ctx.data_changed.emit(self._changed)
+        if self._owner is not None and not alive(self._owner):
+            log.info("dropped a worker's result: its widget was rebuilt")
+            return
         if self._success:
             self._success(result)
 
     def _failed(self, exc: BaseException) -> None:
+        if self._owner is not None and not alive(self._owner):
+            if self._changed is None:  # a read for a page that is gone: nobody waits for it
+                return
+            self._owner = None  # a write failed: the user still has to hear it
+            self._failure = None
         if self._failure:
             self._failure(exc)
         else:

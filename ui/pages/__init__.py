@@ -15,6 +15,7 @@ class Page(QWidget):
     """
 
     page_id = ""
+    retired = False  # set when the window rebuilt its pages; late worker results are then dropped
 
     def __init__(self, ctx, parent=None) -> None:
         super().__init__(parent)
