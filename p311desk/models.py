@@ -294,70 +294,166 @@ class Proposal(Tracked, Base):
     )
 
 
-# --- votes -----------------------------------------------------------------------------------
+# --- votes (p311desk/votes) --------------------------------------------------------------------
+
+
+class Body(Tracked, Base):
+    """A standing body (òrgan de participació, council) whose members vote in its sessions."""
+
+    __tablename__ = "body"
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class BodyMember(Tracked, Base):
+    """A member of a body with a role and an integer vote weight (an entity may have 2 votes)."""
+
+    __tablename__ = "body_member"
+    body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("body.id"), index=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"), index=True)
+    role: Mapped[str] = mapped_column(String(100), default="")
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    __table_args__ = (UniqueConstraint("body_id", "participant_id"),)
+
+
+class Delegation(Tracked, Base):
+    """A member's vote carried by another member of the same body, for one session."""
+
+    __tablename__ = "delegation"
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participation_session.id"), index=True)
+    body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("body.id"))
+    from_participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"))
+    to_participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"))
+    entered_by: Mapped[str] = mapped_column(String(200), default="")
+    revoked_at: Mapped[dt.datetime | None]
+    __table_args__ = (
+        Index("uq_delegation_active", "session_id", "body_id", "from_participant_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL")),
+    )
 
 
 class VoteQuestion(Tracked, Base):
-    """A question put to the vote in a session."""
+    """A question put to the vote in a session: method, options, rules and its lifecycle.
+
+    ``result`` holds the tally frozen at close (counts, outcome; never per-voter data of a secret
+    vote) and ``ballot_digest`` the SHA-256 of the sorted ballot set, also in the audit log."""
 
     __tablename__ = "vote_question"
     session_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("participation_session.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
     options: Mapped[list[Any]] = mapped_column(default=list)
-    method: Mapped[str] = mapped_column(String(20), default="show_of_hands")
-    # show_of_hands | paper | laptop
+    method: Mapped[str] = mapped_column(String(20), default="yes_no")
+    # yes_no | single | multiple | points | budget
     secret: Mapped[bool] = mapped_column(Boolean, default=False)
     weighted: Mapped[bool] = mapped_column(Boolean, default=False)
-    max_choices: Mapped[int] = mapped_column(Integer, default=1)
+    body_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("body.id"))
+    min_selections: Mapped[int] = mapped_column(Integer, default=1)
+    max_selections: Mapped[int] = mapped_column(Integer, default=1)
+    points: Mapped[str] = mapped_column(String(10), default="")  # borda | dots
+    dots: Mapped[int] = mapped_column(Integer, default=0)
+    dots_max: Mapped[int] = mapped_column(Integer, default=0)
+    costs: Mapped[list[Any]] = mapped_column(default=list)  # integer cost per option (budgets)
+    budget: Mapped[int | None] = mapped_column(Integer)
+    spending_limit: Mapped[int | None] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(20), default="greedy")  # greedy | equal_shares
+    quorum_num: Mapped[int | None] = mapped_column(Integer)
+    quorum_den: Mapped[int | None] = mapped_column(Integer)
+    quorum_by: Mapped[str] = mapped_column(String(10), default="headcount")  # headcount | weight
     majority: Mapped[str] = mapped_column(String(20), default="simple")
-    quorum: Mapped[float | None]
+    majority_of: Mapped[str] = mapped_column(String(10), default="cast")  # cast | present | members
+    abstentions_count: Mapped[bool] = mapped_column(Boolean, default=False)
+    tie_rule: Mapped[str] = mapped_column(String(10), default="tie")  # tie | casting
+    casting_vote: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | open | closed
     opened_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ballot_digest: Mapped[str | None] = mapped_column(String(64))
 
 
-class VoteParticipation(Tracked, Base):
-    """Who has voted on a question, kept apart from what they voted so secret votes stay secret."""
+class VoteEligibility(Base):
+    """Who may vote on a question, snapshot when it opens: weight, presence, and who carries the
+    vote of an absent member (a delegate present at opening)."""
+
+    __tablename__ = "vote_eligibility"
+    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vote_question.id"), primary_key=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+    carried_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("participant.id"), index=True)
+
+
+class VoteParticipation(Base):
+    """That a voter has voted (stops double votes). No timestamp and no link to any ballot: for a
+    secret vote the choice lives only in :class:`SecretBallot`."""
 
     __tablename__ = "vote_participation"
-    question_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("vote_question.id", ondelete="CASCADE"), index=True
-    )
-    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
-    delegate_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("participant.id", ondelete="SET NULL")
-    )
-    __table_args__ = (UniqueConstraint("question_id", "participant_id"),)
+    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vote_question.id"), primary_key=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    cast_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("participant.id"))
+    via: Mapped[str] = mapped_column(String(20), default="kiosk")  # kiosk | roll_call | proxy
+
+
+class SecretBallot(Base):
+    """An anonymous ballot of a secret vote: a random key (``WITHOUT ROWID``, so neither rowid nor
+    physical order tells when it was written), the question and the choice — nothing else. A voter
+    of weight *w* leaves *w* unit ballots, so no ballot carries a weight that singles anyone out."""
+
+    __tablename__ = "secret_ballot"
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    question_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    choice: Mapped[list[Any]] = mapped_column(default=list)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class VoteRecord(Tracked, Base):
-    """One ballot: a choice with its weight. ``participant_id`` is empty for secret votes."""
+    """An open (named) vote: who voted what, with the weight applied (roll call, kiosk)."""
 
     __tablename__ = "vote_record"
-    question_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("vote_question.id", ondelete="CASCADE"), index=True
-    )
-    participant_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("participant.id", ondelete="SET NULL")
-    )
+    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vote_question.id"), index=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"))
+    cast_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("participant.id"))
     choice: Mapped[list[Any]] = mapped_column(default=list)
-    weight: Mapped[float] = mapped_column(Float, default=1.0)
-    ballot_serial: Mapped[str | None] = mapped_column(String(60))
-    cast_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    via: Mapped[str] = mapped_column(String(20), default="roll_call")
+    __table_args__ = (UniqueConstraint("question_id", "participant_id"),)
 
 
-class Tally(Tracked, Base):
-    """The result of a question: computed from ballots or entered by hand (show of hands)."""
+class VoteCount(Base):
+    """Counts entered by hand, keyed by (question, batch, option): saving a batch again replaces
+    it (audited), never adds on top. ``option`` is the 0-based option number or one of
+    ``blank``, ``abstain``, ``invalid``, ``total``."""
 
-    __tablename__ = "tally"
-    question_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("vote_question.id", ondelete="CASCADE"), index=True
-    )
-    method: Mapped[str] = mapped_column(String(20), default="computed")  # computed | manual
-    results: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    entered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __tablename__ = "vote_count"
+    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vote_question.id"), primary_key=True)
+    batch: Mapped[str] = mapped_column(String(100), primary_key=True)
+    option: Mapped[str] = mapped_column(String(10), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PaperBallot(Base):
+    """A printed ballot's serial; ``counted`` once scanned (a second scan is refused)."""
+
+    __tablename__ = "paper_ballot"
+    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vote_question.id"), primary_key=True)
+    serial: Mapped[str] = mapped_column(String(16), primary_key=True)
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SessionClosing(Base):
+    """One stage of closing a session: count, results, minutes generated, minutes signed."""
+
+    __tablename__ = "session_closing"
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participation_session.id"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(30), primary_key=True)
+    done_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    done_by: Mapped[str] = mapped_column(String(200), default="")
+    document_name: Mapped[str | None] = mapped_column(String(300))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
 
 

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "p311desk.cli.core_commands",
     "p311desk.cli.proposals_commands",
     "p311desk.cli.attendance_commands",
+    "p311desk.cli.votes_commands",
 ]
 
 

@@ -1,0 +1,111 @@
+"""Votes and assemblies: bodies and delegations, questions and their rules, ways to vote (show
+of hands, paper ballots, kiosk, roll call), secret ballots unlinkable by design, tallies and
+participatory budgets, results that explain themselves, and the stages of closing a session.
+
+This is the package's public surface; other packages, the CLI and the UI use only these names.
+Pure tallying lives in :mod:`p311desk.votes.tally` (no database): import it directly.
+
+For the minutes (issue 10): when the minutes PDF of a session is generated, call
+``record_minutes_generated(s, session_id, document_name, sha256, by="")`` in the same unit of
+work; it records the "minutes generated" closing stage (audited) and returns the stages.
+"""
+
+from __future__ import annotations
+
+from p311desk.votes.bodies import (
+    BodyInfo,
+    DelegationInfo,
+    MemberImportPlan,
+    MemberInfo,
+    add_delegation,
+    add_member,
+    commit_members,
+    create_body,
+    find_body,
+    list_bodies,
+    list_delegations,
+    member_report_lines,
+    members,
+    preview_members,
+    revoke_delegation,
+)
+from p311desk.votes.service import (
+    METHOD_NAMES,
+    STATUS_NAMES,
+    CastResult,
+    IssuedBallot,
+    LiveCount,
+    OptionResult,
+    QuestionInfo,
+    Results,
+    VoteRefused,
+    ballot_digest,
+    carried,
+    cast,
+    cast_proxy,
+    close_question,
+    create_question,
+    electorate,
+    find_question,
+    issue_ballots,
+    kiosk_voter,
+    labels_for,
+    list_questions,
+    live_count,
+    open_question,
+    parse_choice,
+    parse_counts,
+    record_casting_vote,
+    results,
+    roll_call,
+    save_count,
+    scan,
+)
+
+__all__ = [
+    "METHOD_NAMES",
+    "STATUS_NAMES",
+    "BodyInfo",
+    "CastResult",
+    "DelegationInfo",
+    "IssuedBallot",
+    "LiveCount",
+    "MemberImportPlan",
+    "MemberInfo",
+    "OptionResult",
+    "QuestionInfo",
+    "Results",
+    "VoteRefused",
+    "add_delegation",
+    "add_member",
+    "ballot_digest",
+    "carried",
+    "cast",
+    "cast_proxy",
+    "close_question",
+    "commit_members",
+    "create_body",
+    "create_question",
+    "electorate",
+    "find_body",
+    "find_question",
+    "issue_ballots",
+    "kiosk_voter",
+    "labels_for",
+    "list_bodies",
+    "list_delegations",
+    "list_questions",
+    "live_count",
+    "member_report_lines",
+    "members",
+    "open_question",
+    "parse_choice",
+    "parse_counts",
+    "preview_members",
+    "record_casting_vote",
+    "results",
+    "revoke_delegation",
+    "roll_call",
+    "save_count",
+    "scan",
+]
