@@ -876,8 +876,7 @@ def close_question(s: Session, question_id: uuid.UUID) -> Results:
     audit.record(s, "vote.closed", session_id=q.session_id, entity_type="vote_question", entity_id=q.id,
                  payload={"cast": res.cast, "blank": res.blank, "invalid": res.invalid, "outcome": res.outcome,
                           "options": [o.votes for o in res.options], "ballot_digest": q.ballot_digest})
-    outbox.enqueue(s, "vote_question", q.id, "result", {"title": q.title, "result": q.result},
-                   session_id=q.session_id)
+    outbox.enqueue(s, "vote_question", q.id, "result", session_id=q.session_id)  # the request is built at send time
     if q.secret:
         event.listen(s, "after_commit", _scrub_after_commit, once=True)
     return res
@@ -927,8 +926,7 @@ def record_casting_vote(s: Session, question_id: uuid.UUID, option: str) -> Resu
     s.flush()
     audit.record(s, "vote.casting_vote", session_id=q.session_id, entity_type="vote_question", entity_id=q.id,
                  payload={"option": index, "outcome": res.outcome})
-    outbox.enqueue(s, "vote_question", q.id, "result", {"title": q.title, "result": q.result},
-                   session_id=q.session_id)
+    outbox.enqueue(s, "vote_question", q.id, "result", session_id=q.session_id)  # the request is built at send time
     return res
 
 

@@ -7,8 +7,8 @@ The old vote tables (no data of them exists) are dropped and made anew, except `
 which ``proposal`` references: it is changed in place with ALTER TABLE (ADD/DROP COLUMN, SQLite
 >= 3.35), never rebuilt, so no foreign key action can touch a proposal.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-24 07:49:34
 """
 from alembic import op
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 import p311desk.models
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
