@@ -24,6 +24,9 @@ class AppSettings:
     document_salt: str = ""
 
 
+# The Decidim versions whose files and API we know (the platform's version is a setting).
+DECIDIM_VERSIONS = ("0.26", "0.27", "0.28", "0.29", "0.30", "0.31", "0.32")
+
 _PREFIX = "app."
 
 

@@ -13,6 +13,8 @@ from p311desk.participants.registry import (
 )
 from p311desk.participants.importing import (
     EMAIL_RE,
+    ParticipantImportPreview,
+    ParticipantImportResult,
     STATUS_LABELS,
     commit,
     preview,
@@ -22,6 +24,8 @@ from p311desk.participants.importing import (
 
 __all__ = [
     "EMAIL_RE",
+    "ParticipantImportPreview",
+    "ParticipantImportResult",
     "ParticipantInfo",
     "STATUS_LABELS",
     "add_participant",

@@ -75,7 +75,7 @@ class RowPreview:
 
 
 @dataclass
-class ImportPreview:
+class ParticipantImportPreview:
     source: str
     headers: list[str]
     mapping: dict[str, str]
@@ -100,7 +100,7 @@ class ImportPreview:
 
 
 @dataclass(frozen=True)
-class ImportResult:
+class ParticipantImportResult:
     created: int
     updated: int
     skipped: int
@@ -217,7 +217,7 @@ def _load_existing(s: Session, session_id: uuid.UUID | None) -> _Existing:
     return ex
 
 
-def preview(s: Session, table: Table, mapping: dict[str, Any] | None = None, **kwargs: Any) -> ImportPreview:
+def preview(s: Session, table: Table, mapping: dict[str, Any] | None = None, **kwargs: Any) -> ParticipantImportPreview:
     """Validate every row of ``table`` (nothing is written). ``mapping`` is ``{field: header}``;
     without one, the remembered mapping for these headers or a proposal is used. Keyword
     arguments: ``session_id``, ``today``, ``progress``."""
@@ -233,7 +233,7 @@ def _preview(
     session_id: uuid.UUID | None = None,
     today: dt.date | None = None,
     progress: Progress | None = None,
-) -> ImportPreview:
+) -> ParticipantImportPreview:
     """Validate every row of ``table`` (nothing is written). ``mapping`` is ``{field: header}``;
     without one, the remembered mapping for these headers or a proposal is used."""
     headers = table.headers
@@ -427,7 +427,7 @@ def _preview(
 
     if progress:
         progress(total, total, "")
-    return ImportPreview(source=table.source, headers=headers, mapping=named,
+    return ParticipantImportPreview(source=table.source, headers=headers, mapping=named,
                          signature=mapping_mod.signature(headers), rows=previews,
                          session_id=session_id, decidim=decidim, counts=counts)
 
@@ -435,7 +435,7 @@ def _preview(
 # --- commit ----------------------------------------------------------------------------------
 
 
-def commit(s: Session, plan: ImportPreview, **kwargs: Any) -> ImportResult:
+def commit(s: Session, plan: ParticipantImportPreview, **kwargs: Any) -> ParticipantImportResult:
     """Write the previewed rows in the caller's unit of work (all or nothing). Keyword
     arguments: ``accept_warnings``, ``remember_mapping``, ``progress``."""
     with gc_paused():
@@ -444,12 +444,12 @@ def commit(s: Session, plan: ImportPreview, **kwargs: Any) -> ImportResult:
 
 def _commit(
     s: Session,
-    plan: ImportPreview,
+    plan: ParticipantImportPreview,
     *,
     accept_warnings: bool = False,
     remember_mapping: bool = True,
     progress: Progress | None = None,
-) -> ImportResult:
+) -> ParticipantImportResult:
     if plan.errors:
         raise ValidationError("{n} rows have errors: correct the file or the mapping. Nothing was imported.",
                               n=plan.errors)
@@ -544,7 +544,7 @@ def _commit(
     _insert(s, Registration.__table__, REGISTRATION_COLUMNS, registration_rows)
     if remember_mapping:
         mapping_mod.remember(s, plan.headers, plan.mapping)
-    result = ImportResult(created=len(participant_rows), updated=len(updates), skipped=skipped,
+    result = ParticipantImportResult(created=len(participant_rows), updated=len(updates), skipped=skipped,
                           registered=len(registration_rows))
     audit.record(s, "participants.imported", session_id=session_id, entity_type="import",
                  payload={"created": result.created, "updated": result.updated,
@@ -557,7 +557,7 @@ def _commit(
     return result
 
 
-def report_lines(plan: ImportPreview, limit: int | None = None) -> list[str]:
+def report_lines(plan: ParticipantImportPreview, limit: int | None = None) -> list[str]:
     """The row report in the user's language: one line per problem."""
     lines = []
     for p in plan.problems[:limit] if limit else plan.problems:

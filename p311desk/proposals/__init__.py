@@ -34,12 +34,13 @@ from p311desk.proposals.service import (
 from p311desk.proposals.files import (
     DECIDIM_VERSIONS,
     FORMATS,
-    _flatten,
+    ProposalImportPreview,
+    ProposalImportResult,
     decidim_import_columns,
     export_session,
     import_file,
     preview_import,
-    read_table,
+    read_proposals_table,
 )
 
 __all__ = [
@@ -50,9 +51,10 @@ __all__ = [
     "DEFAULT_TITLE_MIN",
     "DuplicatePaperForm",
     "FORMATS",
+    "ProposalImportPreview",
+    "ProposalImportResult",
     "ProposalRow",
     "STATUSES",
-    "_flatten",
     "add_proposal",
     "add_supports",
     "author_candidates",
@@ -68,7 +70,7 @@ __all__ = [
     "platform_payload",
     "preview_import",
     "ranking",
-    "read_table",
+    "read_proposals_table",
     "reorder_by_supports",
     "set_supports",
     "taxonomy_choices",

@@ -2,8 +2,8 @@
 
 Formats written (``export_session``):
 
-* ``xlsx`` / ``csv``: every proposal of the session with all its fields (``NATIVE_COLUMNS`` plus
-  ``title/<l>``, ``body/<l>``), for administrators and for moving a session to another laptop.
+* ``xlsx`` / ``csv``: every proposal of the session with all its fields (``NATIVE_HEAD``,
+  ``title/<l>``, ``body/<l>``, ``NATIVE_TAIL``), for administrators and for moving a session to another laptop.
   Importing such a file into a fresh database gives the same proposals.
 * ``decidim-csv`` / ``decidim-json`` / ``decidim-xlsx``: exactly what Decidim's admin "Import
   proposals from a file" reads (``title/<l>``, ``body/<l>``, ``category/id`` up to 0.30 or
@@ -30,7 +30,6 @@ row first and write nothing unless every row is valid.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import threading
@@ -48,13 +47,13 @@ from p311desk.i18n import N_, _, pick_localized
 from p311desk.models import Participant, ParticipationSession, Proposal, Taxonomy
 from p311desk import audit
 from p311desk.proposals import service as P
-from p311desk.spreadsheets.safe import DANGEROUS_PREFIXES, safe_text
+from p311desk.settings import DECIDIM_VERSIONS
+from p311desk.spreadsheets import DANGEROUS_PREFIXES, Table, read_table, safe_text
 from p311desk.text import clean
 
 Progress = Callable[[int, int, str], None]
 
 FORMATS = ("xlsx", "csv", "decidim-csv", "decidim-json", "decidim-xlsx")
-DECIDIM_VERSIONS = ("0.26", "0.27", "0.28", "0.29", "0.30", "0.31", "0.32")
 LOCALE_ORDER = ("ca", "es", "en")
 
 # Our own layout; title/<l> and body/<l> come after ``paper_form_id``.
@@ -144,70 +143,15 @@ def _text(value: Any) -> str:
 # --- reading any table ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Table:
-    headers: list[str]
-    rows: list[dict[str, Any]]  # header -> raw value (str, float, bool, list, None)
-    first_line: int  # file line/row number of rows[0] (for the report)
-
-
-def _flatten(obj: Any, prefix: str, out: dict[str, Any]) -> None:
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            _flatten(value, f"{prefix}/{key}" if prefix else str(key), out)
-    else:
-        out[prefix] = obj
-
-
-def read_table(path: str | Path) -> Table:
+def read_proposals_table(path: str | Path) -> Table:
+    """The file as a :class:`~p311desk.spreadsheets.Table` through the one shared reader (encoding
+    and delimiter detected as for participants); the header is the first row, as we and Decidim
+    write it."""
     path = Path(path)
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-            if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
-                raise ValidationError("The JSON file must hold a list of objects.")
-            rows = []
-            headers: dict[str, None] = {}
-            for obj in data:
-                flat: dict[str, Any] = {}
-                _flatten(obj, "", flat)
-                rows.append(flat)
-                headers.update(dict.fromkeys(flat))
-            return Table(list(headers), rows, 1)
-        if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-            from python_calamine import CalamineWorkbook
-
-            sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-            return _table_from_grid(sheet)
-        if suffix in (".csv", ".txt"):
-            text = path.read_text(encoding="utf-8-sig")
-            first = text.split("\n", 1)[0]
-            delimiter = ";" if first.count(";") >= first.count(",") else ","
-            grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-            return _table_from_grid(grid)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValidationError("The file cannot be read: {error}", error=str(err)) from None
-    except ValidationError:
-        raise
-    except Exception as err:  # calamine raises its own error types for damaged workbooks
-        raise ValidationError("The file cannot be read: {error}", error=str(err)) from None
-    raise ValidationError("Unsupported file type: {suffix} (use .xlsx, .csv or .json).", suffix=suffix)
-
-
-def _table_from_grid(grid: list[list[Any]]) -> Table:
-    while grid and not any(_text(c).strip() for c in grid[-1]):
-        grid.pop()
-    if not grid:
-        raise ValidationError("The file is empty.")
-    headers = [_text(h).strip() for h in grid[0]]
-    rows = []
-    for raw in grid[1:]:
-        if not any(_text(c).strip() for c in raw):
-            rows.append({})
-            continue
-        rows.append({h: (raw[i] if i < len(raw) else None) for i, h in enumerate(headers) if h})
-    return Table(headers, rows, 2)
+    if suffix not in (".json", ".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt"):
+        raise ValidationError("Unsupported file type: {suffix} (use .xlsx, .csv or .json).", suffix=suffix)
+    return read_table(path, detect_header=False)
 
 
 def detect_layout(headers: list[str]) -> str:
@@ -436,7 +380,7 @@ class RowReport:
 
 
 @dataclass(frozen=True)
-class ImportPreview:
+class ProposalImportPreview:
     layout: str  # native | decidim-export | decidim-import
     rows: tuple[RowReport, ...]
     plan: tuple[dict[str, Any], ...] = field(repr=False, default=())
@@ -450,7 +394,7 @@ class ImportPreview:
 
 
 @dataclass(frozen=True)
-class ImportResult:
+class ProposalImportResult:
     created: int
     updated: int
     unchanged: int
@@ -709,10 +653,10 @@ def _plan_decidim_export(s, session, table, row, taxes, seen_ids) -> dict[str, A
             "decidim_state": _str_cell(row, "state", False) or None}
 
 
-def preview_import(s: Session, path: str | Path, session_id: uuid.UUID) -> ImportPreview:
+def preview_import(s: Session, path: str | Path, session_id: uuid.UUID) -> ProposalImportPreview:
     """Read and validate every row; nothing is written. Messages are in the current language."""
     session = P._writable_session(s, session_id)
-    table = read_table(path)
+    table = read_proposals_table(path)
     layout = detect_layout(table.headers)
     if layout == "decidim-import":
         missing = [f"{f}/{session.language}" for f in ("title",)
@@ -724,8 +668,9 @@ def preview_import(s: Session, path: str | Path, session_id: uuid.UUID) -> Impor
     seen_forms: set[str] = set()
     seen_ids: set[str] = set()
     file_ids = set()
+    records = table.records()
     if layout == "native":
-        for row in table.rows:
+        for row in records:
             raw = _str_cell(row, "id", True)
             try:
                 file_ids.add(uuid.UUID(raw))
@@ -733,9 +678,8 @@ def preview_import(s: Session, path: str | Path, session_id: uuid.UUID) -> Impor
                 pass
     reports: list[RowReport] = []
     plan: list[dict[str, Any]] = []
-    for offset, row in enumerate(table.rows):
-        line = table.first_line + offset
-        if not row or not any(_text(v).strip() for v in row.values()):
+    for line, row in zip(table.row_numbers, records):
+        if not any(_text(v).strip() for v in row.values()):
             continue
         escaped = layout == "native"
         title = pick_localized(_localized_cells(row, table.headers, "title", escaped))
@@ -754,11 +698,11 @@ def preview_import(s: Session, path: str | Path, session_id: uuid.UUID) -> Impor
             status = "update" if item.get("existing") else "new"
         reports.append(RowReport(line, status, title))
         plan.append(item)
-    return ImportPreview(layout, tuple(reports), tuple(plan))
+    return ProposalImportPreview(layout, tuple(reports), tuple(plan))
 
 
 def import_file(s: Session, path: str | Path, session_id: uuid.UUID,
-                progress: Progress | None = None) -> ImportResult:
+                progress: Progress | None = None) -> ProposalImportResult:
     """Validate, then write every row in the caller's unit of work; any error writes nothing."""
     preview = preview_import(s, path, session_id)
     if not preview.ok:
@@ -770,8 +714,8 @@ def import_file(s: Session, path: str | Path, session_id: uuid.UUID,
     return apply_import(s, preview, session_id, progress=progress)
 
 
-def apply_import(s: Session, preview: ImportPreview, session_id: uuid.UUID,
-                 progress: Progress | None = None) -> ImportResult:
+def apply_import(s: Session, preview: ProposalImportPreview, session_id: uuid.UUID,
+                 progress: Progress | None = None) -> ProposalImportResult:
     session = P._writable_session(s, session_id)
     taxes = _Taxonomies(s, session)
     id_map: dict[uuid.UUID, uuid.UUID] = {}
@@ -811,7 +755,7 @@ def apply_import(s: Session, preview: ImportPreview, session_id: uuid.UUID,
     audit.record(s, "proposal.imported", session_id=session.id, entity_type="session",
                  entity_id=session.id, payload={"layout": preview.layout, "created": created,
                                                 "updated": updated, "unchanged": unchanged})
-    return ImportResult(created, updated, unchanged)
+    return ProposalImportResult(created, updated, unchanged)
 
 
 def _attach_merged(s: Session, source_id: uuid.UUID, target_id: uuid.UUID) -> None:

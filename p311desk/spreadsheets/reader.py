@@ -8,10 +8,16 @@ spreadsheet program, so a report can say "row 14, column Correu".
   most like a header (known column names, then most filled text cells).
 - Merged cells: the value of the top-left cell is copied into the whole merged area of the data
   (a merged "Barri" cell spanning five people belongs to all five).
-- Blank rows are dropped; cells are trimmed and inner white space collapsed later, by the mapping.
+- Blank rows are dropped (each kept row remembers its number); cells are kept as they are: the
+  mapping trims them and collapses inner white space.
 - CSV: the encoding is detected (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252, as
   Spanish Excel writes), and the delimiter (``;``, ``,``, tab or ``|``) is sniffed outside quotes.
   Quoted fields may contain newlines.
+- What would garble the data silently is refused with a sentence instead: a header naming the same
+  column twice, CSV rows with more fields than the header (an unquoted separator inside a value),
+  a CSV mixing ``;`` and ``,`` rows, a UTF-16 file cut in the middle of a character.
+- JSON (Decidim's exports): a list of objects; nested objects become ``a/b`` columns, lists stay
+  lists (:func:`cell_text` joins them with ``, ``).
 - Dates: cells typed as dates come back as ``datetime.date``; Excel serial numbers and
   ``dd/mm/yyyy`` text are converted by :func:`parse_date` when a column is known to hold dates.
 
@@ -51,6 +57,10 @@ class Table:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def records(self) -> list[dict[str, Any]]:
+        """The data rows as ``{header: value}`` (one per row, in :attr:`row_numbers` order)."""
+        return [dict(zip(self.headers, row)) for row in self.rows]
 
 
 def _is_blank(value: Any) -> bool:
@@ -101,12 +111,22 @@ def detect_header_row(rows: list[list[Any]]) -> int:
     return best
 
 
-def build_table(grid: list[list[Any]], *, first_row_number: int = 1, **meta: Any) -> Table:
-    """A :class:`Table` from a raw grid (header detection, blank rows, padding, header names)."""
+def build_table(grid: list[list[Any]], *, first_row_number: int = 1, detect_header: bool = True,
+                **meta: Any) -> Table:
+    """A :class:`Table` from a raw grid (header detection, blank rows, padding, header names).
+
+    ``detect_header=False``: the first non-blank row is the header (files we or Decidim wrote)."""
     if not grid:
         raise ValidationError("The file has no data.")
-    h = detect_header_row(grid)
+    if detect_header:
+        h = detect_header_row(grid)
+    else:
+        h = next((i for i, r in enumerate(grid) if any(not _is_blank(c) for c in r)), None)
+        if h is None:
+            raise ValidationError("The file has no data.")
     raw_headers = grid[h]
+    if meta.get("delimiter"):
+        _check_csv_rows(grid, h, first_row_number, meta["delimiter"])
     # Drop trailing columns that have neither a header nor data.
     width = max(len(r) for r in grid[h:])
     while width > 0 and _is_blank(raw_headers[width - 1] if width - 1 < len(raw_headers) else None) and all(
@@ -120,10 +140,11 @@ def build_table(grid: list[list[Any]], *, first_row_number: int = 1, **meta: Any
         if not name:
             name = f"#{i + 1}"
         if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 1
+            # Two columns with one name: whichever the mapping picked, the other would be lost.
+            raise ValidationError(
+                "The column “{column}” appears twice in the header (columns {first} and {second}): "
+                "rename one of them and try again.", column=name, first=seen[name] + 1, second=i + 1)
+        seen[name] = i
         headers.append(name)
     rows: list[list[Any]] = []
     numbers: list[int] = []
@@ -139,10 +160,49 @@ def build_table(grid: list[list[Any]], *, first_row_number: int = 1, **meta: Any
     return Table(headers=headers, rows=rows, row_numbers=numbers, header_row=first_row_number + h, **meta)
 
 
+def _check_csv_rows(grid: list[list[Any]], h: int, first_row_number: int, delimiter: str) -> None:
+    """Refuse a CSV whose rows do not line up with its header (the values would shift columns)."""
+    header = grid[h]
+    width = len(header)
+    while width and _is_blank(header[width - 1]):
+        width -= 1
+    others = [d for d in DELIMITERS if d != delimiter]
+    mixed: list[int] = []
+    longer: list[int] = []
+    for offset, row in enumerate(grid[h + 1:], start=h + 1):
+        filled = len(row)
+        while filled and _is_blank(row[filled - 1]):
+            filled -= 1
+        if filled == 0:
+            continue
+        number = first_row_number + offset
+        # A line with no separator at all that splits into several values with another one.
+        if len(row) == 1 and width > 1 and isinstance(row[0], str) and any(
+                sum(1 for c in next(csv.reader([row[0]], delimiter=d), []) if c.strip()) >= 2
+                for d in others if d in row[0]):
+            mixed.append(number)
+        elif filled > width:
+            longer.append(number)
+    if mixed:
+        raise ValidationError(
+            "The file mixes separators: the header uses “{delimiter}” but rows {rows} use another one. "
+            "Save the file again with one separator.", delimiter=delimiter, rows=_row_list(mixed))
+    if longer:
+        raise ValidationError(
+            "Rows {rows} have more fields than the header ({n} columns): a value probably contains "
+            "the separator “{delimiter}” without quotes. Correct the file and try again.",
+            rows=_row_list(longer), n=width, delimiter=delimiter)
+
+
+def _row_list(numbers: list[int], limit: int = 5) -> str:
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    return shown + (", …" if len(numbers) > limit else "")
+
+
 # --- workbooks (calamine) --------------------------------------------------------------------
 
 
-def _read_workbook(path: Path, sheet: str | int | None) -> Table:
+def _read_workbook(path: Path, sheet: str | int | None, detect_header: bool = True) -> Table:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -166,7 +226,10 @@ def _read_workbook(path: Path, sheet: str | int | None) -> Table:
                 if candidate.height:
                     ws = candidate
                     break
-    grid = ws.to_python(skip_empty_area=True)
+    try:
+        grid = ws.to_python(skip_empty_area=True)
+    except Exception as err:  # a damaged sheet inside a readable workbook
+        raise ValidationError("The file cannot be read as a spreadsheet: {error}", error=str(err)) from err
     start_row, start_col = ws.start or (0, 0)
     merged = getattr(ws, "merged_cell_ranges", None) or []
     blank_rows = {i for i, row in enumerate(grid) if all(_is_blank(c) for c in row)} if merged else set()
@@ -186,7 +249,8 @@ def _read_workbook(path: Path, sheet: str | int | None) -> Table:
                 if _is_blank(row[c]):
                     row[c] = value
     # Normalise calamine's cell types: whole floats stay floats (mapping decides), strings as is.
-    return build_table(grid, first_row_number=start_row + 1, sheet=ws.name, source=path.name)
+    return build_table(grid, first_row_number=start_row + 1, detect_header=detect_header,
+                       sheet=ws.name, source=path.name)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -197,7 +261,12 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            # An odd byte count or a lone surrogate: the file was cut or damaged.
+            raise ValidationError("The file says it is UTF-16 text but it is damaged or cut short "
+                                  "(an incomplete character). Save it again and try again.") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -236,10 +305,15 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(path: Path, delimiter: str | None = None, encoding: str | None = None) -> Table:
+def _read_csv(path: Path, delimiter: str | None = None, encoding: str | None = None,
+              detect_header: bool = True) -> Table:
     data = path.read_bytes()
     if encoding:
-        text, enc = data.decode(encoding), encoding
+        try:
+            text, enc = data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as err:
+            raise ValidationError("The file cannot be read as {encoding} text: {error}",
+                                  encoding=encoding, error=str(err)) from None
     else:
         text, enc = decode_bytes(data)
     if not text.strip():
@@ -249,20 +323,20 @@ def _read_csv(path: Path, delimiter: str | None = None, encoding: str | None = N
         grid: list[list[Any]] = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
     except csv.Error as err:
         raise ValidationError("The file cannot be read as CSV: {error}", error=str(err)) from err
-    return build_table(grid, encoding=enc, delimiter=delim, source=path.name)
+    return build_table(grid, detect_header=detect_header, encoding=enc, delimiter=delim,
+                       source=path.name)
 
 
 # --- Decidim JSON export ---------------------------------------------------------------------
 
 
-def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten_record(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"title": {"ca": "x"}}`` → ``{"title/ca": "x"}``; lists are kept as they are."""
     out: dict[str, Any] = {}
     for key, value in record.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            out.update(_flatten(value, name + "/"))
-        elif isinstance(value, list):
-            out[name] = ", ".join(str(v) for v in value)
+            out.update(flatten_record(value, name + "/"))
         else:
             out[name] = value
     return out
@@ -271,18 +345,18 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _read_json(path: Path) -> Table:
     try:
         data = json.loads(decode_bytes(path.read_bytes())[0])
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, RecursionError) as err:
         raise ValidationError("The file cannot be read as JSON: {error}", error=str(err)) from err
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise ValidationError("The JSON file is not a list of records.")
-    flat = [_flatten(r) for r in data]
+    flat = [flatten_record(r) for r in data]
     headers: list[str] = []
     for r in flat:
         for k in r:
             if k not in headers:
                 headers.append(k)
     grid = [headers] + [[r.get(h) for h in headers] for r in flat]
-    return build_table(grid, source=path.name)
+    return build_table(grid, detect_header=False, source=path.name)
 
 
 def read_table(
@@ -291,28 +365,38 @@ def read_table(
     sheet: str | int | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
+    detect_header: bool = True,
 ) -> Table:
-    """Read the first data sheet of a spreadsheet file, or a CSV/JSON file, into a Table."""
+    """Read the first data sheet of a spreadsheet file, or a CSV/JSON file, into a Table.
+
+    ``detect_header=False`` takes the first non-blank row as the header instead of looking for
+    it below title rows (for files whose layout is known: our own and Decidim's)."""
     path = Path(path)
     if not path.is_file():
         raise ValidationError("The file {file} does not exist.", file=str(path))
-    with gc_paused():
-        return _read_any(path, sheet=sheet, delimiter=delimiter, encoding=encoding)
+    try:
+        with gc_paused():
+            return _read_any(path, sheet=sheet, delimiter=delimiter, encoding=encoding,
+                             detect_header=detect_header)
+    except OSError as err:
+        raise ValidationError("The file cannot be read: {error}", error=err.strerror or str(err)) from None
 
 
-def _read_any(path: Path, *, sheet: str | int | None, delimiter: str | None, encoding: str | None) -> Table:
+def _read_any(path: Path, *, sheet: str | int | None, delimiter: str | None, encoding: str | None,
+              detect_header: bool) -> Table:
     ext = path.suffix.lower()
     if ext in (".csv", ".txt", ".tsv"):
-        return _read_csv(path, delimiter=delimiter or ("\t" if ext == ".tsv" else None), encoding=encoding)
+        return _read_csv(path, delimiter=delimiter or ("\t" if ext == ".tsv" else None), encoding=encoding,
+                         detect_header=detect_header)
     if ext == ".json":
         return _read_json(path)
     if ext in (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"):
-        return _read_workbook(path, sheet)
+        return _read_workbook(path, sheet, detect_header)
     # Unknown extension: sniff the content.
     head = path.read_bytes()[:8]
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        return _read_workbook(path, sheet)
-    return _read_csv(path, delimiter=delimiter, encoding=encoding)
+        return _read_workbook(path, sheet, detect_header)
+    return _read_csv(path, delimiter=delimiter, encoding=encoding, detect_header=detect_header)
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -380,4 +464,6 @@ def cell_text(value: Any) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(cell_text(v) for v in value if v is not None)
     return " ".join(str(value).replace("\u00a0", " ").split())

@@ -18,7 +18,6 @@ from p311desk import settings as settings_service
 from ui.pages import Page
 from ui.workers import Op
 
-DECIDIM_VERSIONS = ["0.26", "0.27", "0.28", "0.29", "0.30", "0.31", "0.32"]
 
 
 class SettingsPage(Page):
@@ -47,7 +46,7 @@ class SettingsPage(Page):
         self.host.setPlaceholderText(_("e.g. participa311.diba.cat (empty: work offline only)"))
         self.version = QComboBox()
         self.version.setObjectName("decidimVersion")
-        self.version.addItems(DECIDIM_VERSIONS)
+        self.version.addItems(list(settings_service.DECIDIM_VERSIONS))
         pform.addRow(_("Platform address"), self.host)
         pform.addRow(_("Decidim version"), self.version)
 

@@ -15,6 +15,7 @@ from p311desk.models import AuditEvent, Component, OutboxItem, ParticipationSess
 from p311desk import proposals as F
 from p311desk import proposals as P
 from p311desk import sessions
+from p311desk.spreadsheets import flatten_record
 
 SAMPLES = Path("/work/shared/decidim/samples")
 if not SAMPLES.is_dir():  # the samples travel with the repository's sibling folder
@@ -174,10 +175,8 @@ def header_of(path: Path) -> list[str]:
     if path.suffix == ".csv":
         return path.read_text(encoding="utf-8").split("\n", 1)[0].split(";")
     if path.suffix == ".json":
-        flat = {}
-        F._flatten(json.loads(path.read_text(encoding="utf-8"))[0], "", flat)
-        return list(flat)
-    return F.read_table(path).headers
+        return list(flatten_record(json.loads(path.read_text(encoding="utf-8"))[0]))
+    return F.read_proposals_table(path).headers
 
 
 @needs_samples
@@ -353,3 +352,18 @@ def test_unknown_files_are_refused(db, tmp_path):
         for name in ("x.csv", "x.pdf"):
             with pytest.raises(ValidationError):
                 F.preview_import(s, tmp_path / name, sid)
+
+
+@pytest.mark.parametrize("encoding,delimiter", [("cp1252", ","), ("utf-16", ";"), ("utf-8-sig", "\t")])
+def test_proposals_csv_encoding_and_delimiter_are_detected(db, tmp_path, encoding, delimiter):
+    """The proposals import reads CSV through the shared reader, as the participants import does."""
+    sid = make_session(db)
+    path = tmp_path / "spanish_excel.csv"
+    text = delimiter.join(["title/ca", "body/ca"]) + "\r\n" + delimiter.join(
+        ["Plaça amb ombra per a l'estiu", "Més arbres, bancs i fonts"]).replace(
+        "Més arbres, bancs i fonts", '"Més arbres, bancs i fonts"') + "\r\n"
+    path.write_bytes(text.encode(encoding))
+    with db.read() as s:
+        preview = F.preview_import(s, path, sid)
+    assert [(r.status, r.title, r.line) for r in preview.rows] == [("new", "Plaça amb ombra per a l'estiu", 2)]
+    assert preview.plan[0]["values"]["body"] == {"ca": "Més arbres, bancs i fonts"}
