@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from p311desk import audit  # also installs the audit log's unit-of-work listeners
 from p311desk.errors import DatabaseTooNew
 from p311desk.models import Setting, Tracked
 
@@ -125,8 +126,16 @@ class Database:
     def _ensure_device_id(self) -> str:
         with self.read() as s:
             row = s.get(Setting, "device_id")
-            if row is not None:
+            legacy = s.get(Setting, audit.LEGACY_FLAG) is not None
+            if row is not None and not legacy:
                 return str(row.value)
+        if legacy:
+            self.device_id = str(row.value) if row is not None else ""
+            with self.write() as s:  # a chain written before the audit key existed: seal it once
+                if s.get(Setting, "device_id") is None:
+                    s.add(Setting(key="device_id", value=str(uuid.uuid4())))
+                    s.flush()
+                audit.adopt_legacy_chain(s)
         with self.write() as s:
             row = s.get(Setting, "device_id")
             if row is None:

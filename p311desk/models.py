@@ -147,6 +147,7 @@ class ParticipationSession(Tracked, Base):
     """A face-to-face meeting or an assembly sitting, run offline."""
 
     __tablename__ = "participation_session"
+    __audit_entity__ = "session"
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20), default="meeting")  # meeting | assembly
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | open | closed
@@ -173,6 +174,7 @@ class Participant(Tracked, Base):
     """A person known to this installation (the municipality's registry)."""
 
     __tablename__ = "participant"
+    __audit_entity__ = "participant"
     given_name: Mapped[str] = mapped_column(String(200), default="")
     family_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(320), index=True)
@@ -203,6 +205,7 @@ class Registration(Tracked, Base):
     """A participant expected at a session (imported list or Decidim meeting registration)."""
 
     __tablename__ = "registration"
+    __audit_entity__ = "registration"
     session_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("participation_session.id", ondelete="CASCADE"), index=True
     )
@@ -227,6 +230,7 @@ class Attendance(Tracked, Base):
     """A check-in of a participant at a session. Undo sets ``cancelled_at``; rows are kept."""
 
     __tablename__ = "attendance"
+    __audit_entity__ = "attendance"
     session_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("participation_session.id", ondelete="CASCADE"), index=True
     )
@@ -256,6 +260,7 @@ class Proposal(Tracked, Base):
     """A proposal captured in the room (or imported), ready to become a Decidim proposal."""
 
     __tablename__ = "proposal"
+    __audit_entity__ = "proposal"
     session_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("participation_session.id", ondelete="CASCADE"), index=True
     )
@@ -530,9 +535,12 @@ class SyncLogEntry(Base):
 
 
 class AuditEvent(Base):
-    """An append-only, hash-chained record of a state change. See ``services/audit.py``."""
+    """An append-only, HMAC-chained record of a state change. See ``p311desk/audit.py``.
+
+    ``seq`` is AUTOINCREMENT: a number is never used twice, even after the last events are deleted."""
 
     __tablename__ = "audit_event"
+    __table_args__ = {"sqlite_autoincrement": True}
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -544,6 +552,19 @@ class AuditEvent(Base):
     payload: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON, hashed as is
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditState(Base):
+    """The state digest of one audited row recorded by an event (``digest`` NULL: row deleted).
+
+    Tables opt in with ``__audit_entity__`` on their model; see ``p311desk/audit.py``."""
+
+    __tablename__ = "audit_state"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    entity_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    digest: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (Index("ix_audit_state_entity", "entity_type", "entity_id", "seq"),)
 
 
 class ImportMapping(Base):

@@ -117,11 +117,13 @@ def cmd_sessions_transition(args, ctx) -> int:
 def cmd_audit_verify(args, ctx) -> int:
     with ctx.db.read() as s:
         report = audit.verify(s)
+        head = audit.head(s)
     if report.ok:
-        ctx.print(_("Audit log intact: {n} events checked.").format(n=report.checked))
+        ctx.print(_("Audit log intact: {n} events checked, {rows} records match their last event; "
+                    "head {head}.").format(n=report.checked, rows=report.entities_checked,
+                                           head=head.short()))
         return 0
-    ctx.print(_("Audit log broken at event #{seq} ({reason}); {n} events before it are intact.").format(
-        seq=report.broken_seq, reason=report.reason, n=report.checked))
+    ctx.print(_("Audit log broken: {problem}").format(problem=report.message()))
     return 1
 
 

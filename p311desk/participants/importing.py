@@ -546,7 +546,10 @@ def _commit(
         mapping_mod.remember(s, plan.headers, plan.mapping)
     result = ParticipantImportResult(created=len(participant_rows), updated=len(updates), skipped=skipped,
                           registered=len(registration_rows))
+    # Rows inserted with raw SQL are invisible to the ORM: the event names them for their digests.
     audit.record(s, "participants.imported", session_id=session_id, entity_type="import",
+                 covers={"participant": [uuid.UUID(r[0]) for r in participant_rows],
+                         "registration": [uuid.UUID(r[0]) for r in registration_rows]},
                  payload={"created": result.created, "updated": result.updated,
                           "skipped": result.skipped, "registered": result.registered,
                           "rows": len(plan.rows), "source": source,

@@ -61,7 +61,7 @@ def test_tampered_audit_log_is_reported(tmp_path):
     con.commit()
     con.close()
     result = run("audit", "verify", data_dir=tmp_path, ok=False)
-    assert result.returncode == 1 and "broken at event #2" in result.stdout
+    assert result.returncode == 1 and "Audit event #2 was changed" in result.stdout
 
 
 FIXTURES = ROOT / "tests" / "fixtures" / "attendance"
