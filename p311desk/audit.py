@@ -31,7 +31,7 @@ What it proves, and how:
 Events are appended in the same transaction as the change they describe, so a change and its
 audit record are committed together or not at all. Secret votes must never put the voter in an
 event: callers pass only what may be disclosed. Old databases (unkeyed SHA-256 chain, before
-migration 0003) are adopted once by :func:`adopt_legacy_chain`: the whole chain is re-sealed
+migration 0005) are adopted once by :func:`adopt_legacy_chain`: the whole chain is re-sealed
 with the key and an ``audit.rekeyed`` event records whether the old chain was intact.
 """
 
@@ -482,7 +482,7 @@ def reseal(s: Session, kind: str, payload: dict[str, Any] | None = None) -> Audi
 
 
 def _legacy_digest(row: Mapping[str, Any]) -> str:
-    """The unkeyed SHA-256 of events written before migration 0003."""
+    """The unkeyed SHA-256 of events written before migration 0005."""
     occurred = row["occurred_at"]
     body = canonical_json(
         {
@@ -503,7 +503,7 @@ LEGACY_FLAG = "audit.legacy_chain"
 
 
 def adopt_legacy_chain(s: Session) -> AuditEvent | None:
-    """Re-seal a chain written before the key existed (once, after migration 0003 flagged it).
+    """Re-seal a chain written before the key existed (once, after migration 0005 flagged it).
 
     The old SHA-256 chain is checked first; every event is then re-hashed with this database's
     key, in order, and an ``audit.rekeyed`` event records how many events were adopted, whether

@@ -322,7 +322,7 @@ def test_an_older_database_is_resealed_once_and_verifies(tmp_path, tamper):
     finally:
         db.close()
     # Opening again does not re-seal; a flag planted in the file later is ignored.
-    _sql(db, "INSERT INTO setting (key, value) VALUES ('audit.legacy_chain', '\"0003\"')")
+    _sql(db, "INSERT INTO setting (key, value) VALUES ('audit.legacy_chain', '\"0005\"')")
     db = Database(tmp_path / "old.db")
     try:
         with db.read() as s:

@@ -5,8 +5,8 @@ called by ``Database``): the key lives outside the database and the row digests 
 models of that day, so this migration only changes the schema and flags databases that hold
 data written before it.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-24 08:10:00
 """
 import json
@@ -14,8 +14,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003'
-down_revision = '0002'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
@@ -43,7 +43,7 @@ def upgrade() -> None:
     if has_data:
         conn.exec_driver_sql(
             "INSERT OR REPLACE INTO setting (key, value) VALUES ('audit.legacy_chain', ?)",
-            (json.dumps("0003"),))
+            (json.dumps("0005"),))
 
 
 def downgrade() -> None:
