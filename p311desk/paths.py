@@ -7,7 +7,10 @@ per-user data directory. Nothing else in the core decides paths.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
+
+from p311desk.errors import ValidationError
 
 APP_NAME = "p311desk"
 DB_FILENAME = "p311desk.db"
@@ -22,7 +25,36 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
         import platformdirs
 
         path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_dir():
+        raise ValidationError("The data folder {path} is a file, not a folder. Choose a folder with "
+                              "--data-dir.", path=str(path))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValidationError("The data folder {path} cannot be created: {reason}", path=str(path),
+                              reason=err.strerror or str(err)) from None
+    return path
+
+
+def check_output_file(path: str | os.PathLike, suffixes: Iterable[str], data_folder: Path | None) -> Path:
+    """Refuse to write ``path`` unless it has one of ``suffixes``, its folder exists, and it is
+    not the database or any other file in the data folder (backups, keys, logs live there)."""
+    path = Path(path)
+    suffixes = tuple(suffixes)
+    if path.suffix.lower() not in suffixes:
+        raise ValidationError("This export writes {formats} files, not “{file}”. Give the file one of "
+                              "those extensions.", formats=", ".join(suffixes), file=path.name)
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValidationError("The folder {folder} does not exist. Create it first or choose another one.",
+                              folder=str(folder))
+    if path.is_dir():
+        raise ValidationError("{file} is a folder. Give the name of a file to write.", file=str(path))
+    if data_folder is not None:
+        target, data = path.resolve(), Path(data_folder).resolve()
+        if target == data or data in target.parents:
+            raise ValidationError("{file} is inside the data folder ({folder}), where the database and its "
+                                  "backups live. Choose a file outside it.", file=str(path), folder=str(data))
     return path
 
 

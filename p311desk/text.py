@@ -12,13 +12,22 @@ import unicodedata
 
 _MIDDLE_DOTS = re.compile(r"l[·.•∙‧]l", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+# Control characters other than white space: invisible, meaningless in a name or a title, and
+# refused by XLSX (one of them in the database would break every later export).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (tabs and line breaks are kept)."""
+    return CONTROL_CHARACTERS.sub("", text) if CONTROL_CHARACTERS.search(text) else text
 
 
 def clean(value: object) -> str:
-    """Trim and collapse white space (including non-breaking spaces) of any cell value."""
+    """Trim and collapse white space (including non-breaking spaces) of any cell value, and drop
+    control characters."""
     if value is None:
         return ""
-    return _SPACES.sub(" ", str(value).replace("\u00a0", " ")).strip()
+    return _SPACES.sub(" ", strip_controls(str(value)).replace("\u00a0", " ")).strip()
 
 
 def fold(value: object) -> str:

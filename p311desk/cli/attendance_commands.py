@@ -105,6 +105,7 @@ def cmd_list(args, ctx) -> int:
 
 
 def cmd_export(args, ctx) -> int:
+    ctx.output_file(args.file, (".xlsx", ".csv"))
     session_id = _session_id(ctx, args.session)
     with ctx.db.read() as s:
         if session_id is not None:

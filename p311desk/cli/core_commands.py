@@ -128,6 +128,7 @@ def cmd_audit_verify(args, ctx) -> int:
 
 
 def cmd_export(args, ctx) -> int:
+    ctx.output_file(args.file, (".xlsx",))
     counts = backups.export_database(ctx.db, args.file)
     ctx.print(_("Exported {tables} sheets, {rows} rows to {file}").format(
         tables=len(counts), rows=sum(counts.values()), file=args.file))

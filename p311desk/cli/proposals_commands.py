@@ -25,7 +25,7 @@ def register(sub) -> None:
     q.add_argument("--author", default="",
                    help=_("author: a collective name (e.g. “Taula 3”), org:NAME, or a participant's check-in code as code:CODE; default: the session"))
     q.add_argument("--paper-form", help=_("id of the paper form the proposal was typed from"))
-    q.add_argument("--supports", type=int, default=0)
+    q.add_argument("--supports", default="0", help=_("supports already counted (a whole number)"))
     q.add_argument("--tags", default="", help=_("free tags, separated by commas"))
     q.add_argument("--address", default="")
     q.add_argument("--force", action="store_true", help=_("enter it even if the paper form was already entered"))
@@ -103,7 +103,7 @@ def cmd_add(args, ctx) -> int:
         session = sessions.find_session(s, args.session)
         row = proposals.add_proposal(
             s, session.id, title=args.title, body=args.body, paper_form_id=args.paper_form,
-            supports=args.supports, tags=args.tags, address=args.address,
+            supports=_whole_number(args.supports), tags=args.tags, address=args.address,
             allow_duplicate_form=args.force, **_parse_author(args.author, s))
     ctx.print(_("Proposal added: {id}").format(id=row.id))
     return 0
@@ -125,12 +125,17 @@ def cmd_list(args, ctx) -> int:
     return 0
 
 
+def _whole_number(text: str) -> int:
+    """A count typed on the command line: digits only (``1e30`` or ``2.5`` are refused)."""
+    text = text.strip()
+    if not text.lstrip("+-").isdigit():
+        raise ValidationError("Supports must be a whole number.")
+    return int(text)
+
+
 def cmd_supports(args, ctx) -> int:
     text = args.count.strip()
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValidationError("Supports must be a whole number.") from None
+    value = _whole_number(text)
     with ctx.db.write() as s:
         row = proposals.find_proposal(s, args.proposal)
         if text.startswith(("+", "-")):
@@ -157,6 +162,7 @@ def cmd_export(args, ctx) -> int:
         fmt = {".xlsx": "xlsx", ".csv": "csv", ".json": "decidim-json"}.get(suffix)
         if fmt is None:
             raise ValidationError("Say the format with --format (the file extension does not tell).")
+    ctx.output_file(args.file, (EXTENSIONS[fmt],))
     with ctx.db.read() as s:
         session = sessions.find_session(s, args.session)
         result = proposals.export_session(s, session.id, args.file, fmt,

@@ -373,11 +373,20 @@ def find_proposal(s: Session, ref: str, session_id: uuid.UUID | None = None) -> 
     stmt = select(Proposal.id, Proposal.paper_form_id, Proposal.decidim_reference)
     if session_id is not None:
         stmt = stmt.where(Proposal.session_id == session_id)
-    matches = [pid for pid, form, dref in s.execute(stmt)
-               if str(pid).startswith(low) or pid.hex.startswith(low)
-               or (form and form == normalize_paper_form(ref)) or (dref and dref == ref)]
-    if len(set(matches)) != 1:
-        raise NotFound("No single proposal matches “{ref}”.", ref=ref)
+    if not ref:
+        raise ValidationError("Give a proposal id (or its first characters), a paper form id or a reference.")
+    form_ref = normalize_paper_form(ref)
+    matches = sorted({pid for pid, form, dref in s.execute(stmt)
+                      if str(pid).startswith(low) or pid.hex.startswith(low)
+                      or (form and form == form_ref) or (dref and dref == ref)}, key=str)
+    if not matches:
+        raise NotFound("No proposal matches “{ref}”.", ref=ref)
+    if len(matches) > 1:
+        rows = [get_proposal(s, pid) for pid in matches[:10]]
+        raise NotFound("“{ref}” matches {n} proposals; type more characters of the id: {candidates}",
+                       ref=ref, n=len(matches),
+                       candidates="; ".join(f"{str(r.id)[:8]} {r.display_title()[:40]}" for r in rows)
+                       + ("; …" if len(matches) > 10 else ""))
     return get_proposal(s, matches[0])
 
 

@@ -238,8 +238,15 @@ def list_sessions(s: Session, status: str | None = None) -> list[SessionInfo]:
 def find_session(s: Session, ref: str) -> SessionInfo:
     """A session by full id or unambiguous id prefix (as the CLI shows them)."""
     ref = ref.strip().lower()
-    matches = [i for i in s.scalars(select(ParticipationSession.id)) if str(i).startswith(ref)
-               or i.hex.startswith(ref)]
-    if len(matches) != 1:
-        raise NotFound("No single session matches “{ref}”.", ref=ref)
-    return get_session(s, matches[0])
+    if not ref:
+        raise ValidationError("Give a session id (or its first characters).")
+    rows = [(i, title) for i, title in s.execute(select(ParticipationSession.id, ParticipationSession.title))
+            if str(i).startswith(ref) or i.hex.startswith(ref)]
+    if not rows:
+        raise NotFound("No session matches “{ref}”.", ref=ref)
+    if len(rows) > 1:
+        rows.sort(key=lambda r: str(r[0]))
+        raise NotFound("“{ref}” matches {n} sessions; type more characters of the id: {candidates}",
+                       ref=ref, n=len(rows), candidates="; ".join(f"{str(i)[:8]} {title}" for i, title in rows[:10])
+                       + ("; …" if len(rows) > 10 else ""))
+    return get_session(s, rows[0][0])

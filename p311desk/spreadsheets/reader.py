@@ -37,6 +37,7 @@ from typing import Any
 
 from p311desk.bulk import gc_paused
 from p311desk.errors import ValidationError
+from p311desk.text import CONTROL_CHARACTERS, strip_controls
 
 SPREADSHEET_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt", ".tsv", ".json")
 HEADER_SCAN_ROWS = 30
@@ -72,7 +73,7 @@ def header_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join(str(value).replace("\u00a0", " ").split())
+    return " ".join(strip_controls(str(value)).replace("\u00a0", " ").split())
 
 
 # --- header detection ------------------------------------------------------------------------
@@ -449,9 +450,11 @@ def parse_date(value: Any, *, today: dt.date | None = None) -> dt.date | None:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as text: whole numbers without ``.0``, dates as ISO, white space collapsed."""
+    """A cell as text: whole numbers without ``.0``, dates as ISO, white space collapsed, control
+    characters dropped (they are invisible and XLSX refuses them)."""
     if type(value) is str:
-        return " ".join(value.split())  # str.split() also splits on non-breaking spaces
+        # str.split() also splits on non-breaking spaces
+        return " ".join((strip_controls(value) if CONTROL_CHARACTERS.search(value) else value).split())
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -466,4 +469,4 @@ def cell_text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, list):
         return ", ".join(cell_text(v) for v in value if v is not None)
-    return " ".join(str(value).replace("\u00a0", " ").split())
+    return " ".join(strip_controls(str(value)).replace("\u00a0", " ").split())

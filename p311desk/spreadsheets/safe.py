@@ -3,7 +3,8 @@
 A text cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return, which some
 spreadsheet programs strip before evaluating) would run as a formula when an administrator opens
 the file in Excel or LibreOffice. Such text gets a leading apostrophe, as Decidim's own exporter
-does. Numbers, dates and booleans are written as they are.
+does. Numbers, dates and booleans are written as they are. Control characters are dropped: XLSX
+cannot hold them (older data may still carry one).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import datetime as dt
 import json
 import uuid
 from typing import Any
+
+from p311desk.text import strip_controls
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,4 +42,4 @@ def cell_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, dict | list):
         return safe_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
-    return safe_text(str(value))
+    return safe_text(strip_controls(str(value)))
