@@ -71,7 +71,7 @@ def test_import_with_explicit_mapping_and_checkin_by_code_and_name(tmp_path, cap
     code, out = _run(capsys, "checkin", sid, "NOPE1234")
     assert code == 1 and "Unknown code" in out
     assert _count(Attendance) == 2
-    export = tmp_path / "att.xlsx"
+    export = tmp_path.parent / f"{tmp_path.name}-att.xlsx"  # outside the data folder
     code, out = _run(capsys, "participants", "export", str(export), "--session", sid)
     assert code == 0 and export.exists() and "4 rows" in out
 
