@@ -316,6 +316,7 @@ _REASONS = {
     "link": N_("Audit event #{seq} does not follow the event before it: events were removed or "
                "reordered."),
     "missing": N_("Audit events before #{seq} are missing (the log jumps from #{after} to #{seq})."),
+    "gone": N_("Audit event #{seq} was deleted."),
     "truncated": N_("The audit log ends at event #{count}, but this computer recorded #{anchored}: "
                     "the last events were deleted."),
     "state_changed": N_("{entity} {id} was changed without an audit event (its last event is "
@@ -418,8 +419,6 @@ def verify(
         checked += 1
         if progress and checked % 2000 == 0:
             progress(checked, total, "")
-    if pending_state is not None:  # state rows of an event that is not there
-        return ChainReport(checked, pending_state[0], "link")
 
     anchored = _anchored(s)
     if anchored is None:
@@ -433,6 +432,8 @@ def verify(
             return ChainReport(checked, anchored[0], "content")
     if _next_seq(s) - 1 > prev_seq:
         return ChainReport(checked, None, "truncated", anchored=_next_seq(s) - 1)
+    if pending_state is not None:  # states recorded by an event that is not there any more
+        return ChainReport(checked, pending_state[0], "gone")
     if prev_seq:
         _checkpoints[_checkpoint_key(s)] = (prev_seq, prev)
 

@@ -175,6 +175,7 @@ class Participant(Tracked, Base):
 
     __tablename__ = "participant"
     __audit_entity__ = "participant"
+    __audit_exclude__ = ("document_hash",)
     given_name: Mapped[str] = mapped_column(String(200), default="")
     family_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(320), index=True)
@@ -184,8 +185,10 @@ class Participant(Tracked, Base):
     birth_year: Mapped[int | None]
     # "14 or older" confirmed by the person without giving a birth date.
     age_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Document ids (DNI/NIE) are kept as a salted hash unless the user chose to store them.
-    document_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Document ids (DNI/NIE) are kept as a keyed fingerprint (HMAC; participants.registry) unless
+    # the user chose to store them. Never exported (info "private"); not in the audit digest: a
+    # derived value that a key rotation re-computes (the clear id, when kept, is covered).
+    document_hash: Mapped[str | None] = mapped_column(String(64), index=True, info={"private": True})
     document_id: Mapped[str | None] = mapped_column(String(40))
     checkin_code: Mapped[str] = mapped_column(String(40), unique=True)
     # Lower-case, accent-free "given family email code" for fast search as you type.

@@ -3,7 +3,6 @@ the database. Window geometry and other purely visual state stay in the UI's QSe
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import asdict, dataclass, fields
 
 from sqlalchemy.orm import Session
@@ -21,7 +20,6 @@ class AppSettings:
     decidim_version: str = "0.30"
     # Keep DNI/NIE in clear only if the administrator explicitly chose to.
     store_document_ids_in_clear: bool = False
-    document_salt: str = ""
 
 
 # The Decidim versions whose files and API we know (the platform's version is a setting).
@@ -32,7 +30,7 @@ _PREFIX = "app."
 
 def load(s: Session) -> AppSettings:
     values = {}
-    for f in fields(AppSettings):
+    for f in fields(AppSettings):  # rows of retired settings are ignored
         row = s.get(Setting, _PREFIX + f.name)
         if row is not None:
             values[f.name] = row.value
@@ -42,8 +40,6 @@ def load(s: Session) -> AppSettings:
 def save(s: Session, settings: AppSettings) -> AppSettings:
     if settings.language not in LANGUAGES:
         raise ValidationError("Unknown language: {lang}", lang=settings.language)
-    if not settings.document_salt:
-        settings.document_salt = secrets.token_hex(16)
     for name, value in asdict(settings).items():
         row = s.get(Setting, _PREFIX + name)
         if row is None:
@@ -51,11 +47,3 @@ def save(s: Session, settings: AppSettings) -> AppSettings:
         elif row.value != value:
             row.value = value
     return settings
-
-
-def document_salt(s: Session) -> str:
-    """The installation's salt for hashing document ids, created on first use."""
-    current = load(s)
-    if not current.document_salt:
-        current = save(s, current)
-    return current.document_salt

@@ -10,6 +10,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QSettings, QTimer, QT
 from PySide6.QtWidgets import QApplication
 
 from p311desk import i18n
+from p311desk.i18n import _
 from ui.workers import Pools, Worker
 
 if TYPE_CHECKING:
@@ -29,12 +30,14 @@ class AppContext(QObject):
             "proposals", "settings", "*"). Pages refresh, the status bar recounts.
         language_changed(str): the interface language changed; the window rebuilds its pages.
         message(str, str): text and level ("info", "success", "warning", "error") for the message bar.
+        audit_checked(object): an audit check finished (``audit.ChainReport``, kept in ``audit_report``).
     """
 
     session_changed = Signal(object)
     data_changed = Signal(str)
     language_changed = Signal(str)
     message = Signal(str, str)
+    audit_checked = Signal(object)
 
     def __init__(self, db: Database, settings: QSettings | None = None) -> None:  # noqa: F821
         super().__init__()
@@ -45,6 +48,7 @@ class AppContext(QObject):
         self.probe = probe  # replaceable (tests never reach a real host)
         self.qsettings = settings or QSettings(ORG, APP)
         self._current_session: uuid.UUID | None = None
+        self.audit_report = None  # the last audit check's ChainReport
         raw = self.qsettings.value("session/current", "")
         if raw:
             try:
@@ -65,6 +69,32 @@ class AppContext(QObject):
 
     def notify(self, text: str, level: str = "info") -> None:
         self.message.emit(text, level)
+
+    def check_audit(self, then=None, *, incremental: bool = True) -> None:
+        """Verify the audit log in a worker (at start, before a session closes or the database
+        is exported); the outcome goes to ``audit_checked``, then ``then()`` runs either way: a
+        broken log is a persistent warning, never a blocked or crashed action."""
+        from p311desk import audit
+        from ui.workers import Op
+
+        def work(progress, _cancel):
+            with self.db.read() as s:
+                return audit.verify(s, progress, incremental=incremental)
+
+        def done(report) -> None:
+            self.audit_report = report
+            self.audit_checked.emit(report)
+            if then is not None:
+                then()
+
+        def failed(exc: BaseException) -> None:
+            from ui.workers import error_text
+
+            self.notify(_("The audit log could not be checked: {error}").format(error=error_text(exc)), "warning")
+            if then is not None:
+                then()
+
+        Op(self, work, write=False).on_success(done).on_failure(failed).run()
 
     def set_language(self, lang: str) -> None:
         lang = i18n.set_language(lang)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from p311desk.i18n import LANGUAGES, N_, _, current_language
 from ui.pages import ComingPage, Page
+from ui.widgets.audit_banner import AuditBanner
 from ui.widgets.message_bar import MessageBar
 from ui.workers import Op
 
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         ctx.data_changed.connect(self._on_data_changed)
         ctx.session_changed.connect(lambda _sid: self._refresh_session_picker())
         ctx.language_changed.connect(lambda _lang: self._build())
+        ctx.audit_checked.connect(lambda report: self.audit_banner.show_report(report))
         self._build()
         geometry = ctx.qsettings.value("window/geometry")
         if isinstance(geometry, QByteArray | bytes):
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         self._timer.timeout.connect(self.check_connectivity)
         self._timer.start(CONNECTIVITY_INTERVAL_MS)
         QTimer.singleShot(0, self.check_connectivity)
+        ctx.check_audit(incremental=False)  # the whole chain, once, in a worker
 
     # --- building ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -141,6 +144,9 @@ class MainWindow(QMainWindow):
         header.addWidget(self.session_picker, 1)
         header.addStretch(1)
         column.addLayout(header)
+        self.audit_banner = AuditBanner()
+        column.addWidget(self.audit_banner)
+        self.audit_banner.show_report(self.ctx.audit_report)  # kept across a language switch
         self.message_bar = MessageBar()
         column.addWidget(self.message_bar)
         column.addWidget(self.stack, 1)
@@ -358,12 +364,13 @@ class MainWindow(QMainWindow):
                                                     _("Excel workbook (*.xlsx)"))
         if not path:
             return
-        (Op(self.ctx, lambda progress, cancel: backups.export_database(self.ctx.db, path, progress=progress, cancel=cancel),
-            write=False, parent=self)
-         .with_progress(_("Exporting…"))
-         .on_success(lambda counts: self.ctx.notify(
-             _("Exported {rows} rows to {file}").format(rows=sum(counts.values()), file=path), "success"))
-         .run())
+        self.ctx.check_audit(then=lambda: (
+            Op(self.ctx, lambda progress, cancel: backups.export_database(self.ctx.db, path, progress=progress, cancel=cancel),
+               write=False, parent=self)
+            .with_progress(_("Exporting…"))
+            .on_success(lambda counts: self.ctx.notify(
+                _("Exported {rows} rows to {file}").format(rows=sum(counts.values()), file=path), "success"))
+            .run()))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self._timer.stop()

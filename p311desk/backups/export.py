@@ -1,4 +1,7 @@
-"""Whole-database export to XLSX, one sheet per entity, for administrators and archiving."""
+"""Whole-database export to XLSX, one sheet per entity, for administrators and archiving.
+
+Never exported: columns marked ``info={"private": True}`` in the models (document fingerprints,
+keys) and settings rows that hold key material. Keys themselves never are in the database."""
 
 from __future__ import annotations
 
@@ -42,14 +45,15 @@ def export_database(
             ws = wb.create_sheet(table.name[:31])
             from openpyxl.cell import WriteOnlyCell
 
+            columns = [c for c in table.columns if not c.info.get("private")]
             header = []
-            for col in table.columns:
+            for col in columns:
                 cell = WriteOnlyCell(ws, value=col.name + (" (UTC)" if "DateTime" in repr(col.type) else ""))
                 cell.font = bold
                 header.append(cell)
             ws.append(header)
             n = 0
-            for row in s.execute(select(table)).yield_per(2000):
+            for row in s.execute(select(*columns)).yield_per(2000):
                 ws.append([cell_value(v) for v in row])
                 n += 1
             counts[table.name] = n

@@ -8,6 +8,7 @@ from __future__ import annotations
 from p311desk.participants.registry import (
     ParticipantInfo,
     add_participant,
+    document_fingerprint,
     info,
     register,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "STATUS_LABELS",
     "add_participant",
     "commit",
+    "document_fingerprint",
     "info",
     "preview",
     "register",

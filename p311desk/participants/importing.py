@@ -8,7 +8,7 @@
    an error, or has warnings the user did not accept, nothing is written.
 
 Duplicates are found by normalised name + birth date, by e-mail and by document id (compared by
-salted hash, so clear ids never need to be stored). A duplicate inside the file is skipped (a
+keyed fingerprint, so clear ids never need to be stored). A duplicate inside the file is skipped (a
 warning); a row that matches an existing person updates that person (fills in what was missing)
 and registers them for the session. Decidim's meeting registrations export is read as any other
 file: its ``code`` becomes the registration code and, when free, the person's check-in code.
@@ -35,7 +35,7 @@ from p311desk.i18n import N_, _, format_message
 from p311desk.models import ParticipationSession, Participant, Registration, utcnow
 from p311desk import audit
 from p311desk import settings as settings_service
-from p311desk.participants.registry import hash_document, search_key
+from p311desk.participants.registry import document_fingerprinter, search_key
 from p311desk.spreadsheets import mapping as mapping_mod
 from p311desk.spreadsheets.reader import BadDate, Table, cell_text, parse_date
 from p311desk.text import clean, fold
@@ -253,7 +253,7 @@ def _preview(
     ref = rules.session_day(session.starts_at if session is not None else None, today)
     min_age = session.min_age if session is not None else 14
     decidim = "code" in columns and headers[columns["code"]].lower() == "code" and "user/name" in [h.lower() for h in headers]
-    salt = settings_service.document_salt(s)
+    fingerprint = document_fingerprinter(s)
     ex = _load_existing(s, session_id)
 
     fold_part = _fold_cache()
@@ -327,7 +327,7 @@ def _preview(
                     problem("document_id", "The document id {value} has a wrong control letter.", value=doc)
                 elif len(doc) < 5 or len(doc) > 40:
                     problem("document_id", "“{value}” is not a valid document id.", value=doc)
-                doc_hash = hash_document(salt, doc)
+                doc_hash = fingerprint(doc)
                 values["document_id"] = doc
         values["document_hash"] = doc_hash
 

@@ -1,20 +1,24 @@
 """The participant registry: people known to this installation, and who is expected where.
 
-Document ids (DNI/NIE) are stored as a salted SHA-256 unless the administrator has chosen to keep
-them in clear (settings). Every participant gets a personal check-in code for QR handouts.
+Document ids (DNI/NIE) are kept as a keyed fingerprint (HMAC-SHA256, see
+:func:`document_fingerprinter`) unless the administrator has chosen to keep them in clear
+(settings): enough to find the same person twice, useless without the key, which lives outside the
+database (:mod:`p311desk.keys`). Every participant gets a personal check-in code for QR handouts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from p311desk import codes
+from p311desk import codes, keys
 from p311desk.errors import ValidationError
 from p311desk.models import Participant, Registration
 from p311desk import audit
@@ -45,9 +49,28 @@ def search_key(p: Participant) -> str:
     return fold(" ".join(x for x in (p.given_name, p.family_name, p.email or "", p.checkin_code) if x))
 
 
-def hash_document(salt: str, document_id: str) -> str:
-    normalized = "".join(ch for ch in document_id.upper() if ch.isalnum())
-    return hashlib.sha256((salt + ":" + normalized).encode()).hexdigest()
+def document_fingerprinter(s: Session) -> Callable[[str], str]:
+    """A function from a document id to its fingerprint in this database.
+
+    ``HMAC-SHA256(key, SHA-256(salt ":" number))``: the key (``documents:<device id>``) lives in
+    the key store, never in the database or its exports, so the 10^8 possible DNIs cannot be
+    tried against a copied file. The inner SHA-256 keeps fingerprints made before the key existed
+    valid: migration 0006 re-keyed them as they were, and moved their salt out of the database
+    (``document-salt:<device id>`` in the key store; empty for newer databases)."""
+    device = audit.database_device(s)
+    key = keys.secret(f"documents:{device}")
+    salt = keys.get_value(f"document-salt:{device}") or ""
+
+    def fingerprint(document_id: str) -> str:
+        normalized = "".join(ch for ch in document_id.upper() if ch.isalnum())
+        inner = hashlib.sha256((salt + ":" + normalized).encode()).hexdigest()
+        return hmac.new(key, inner.encode(), hashlib.sha256).hexdigest()
+
+    return fingerprint
+
+
+def document_fingerprint(s: Session, document_id: str) -> str:
+    return document_fingerprinter(s)(document_id)
 
 
 def unique_code(s: Session) -> str:
@@ -96,7 +119,7 @@ def add_participant(
     )
     if document_id:
         cfg = settings_service.load(s)
-        p.document_hash = hash_document(settings_service.document_salt(s), document_id)
+        p.document_hash = document_fingerprint(s, document_id)
         if cfg.store_document_ids_in_clear:
             p.document_id = clean(document_id).upper()
     p.search_key = search_key(p)

@@ -372,7 +372,9 @@ class SessionsPage(Page):
                 title=result.title, present=result.present), "success")
             self.reload(select=result.id)
 
-        write_op(self.ctx, sessions.close_session, info.id).changes("sessions").on_success(done).run()
+        # The audit log is checked first: a broken one shows its warning before the record closes.
+        self.ctx.check_audit(then=lambda: write_op(self.ctx, sessions.close_session, info.id)
+                             .changes("sessions").on_success(done).run())
 
     def use_as_current(self) -> None:
         if self.current is not None:

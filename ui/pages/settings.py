@@ -54,8 +54,10 @@ class SettingsPage(Page):
         privacy_layout = QVBoxLayout(privacy)
         self.clear_ids = QCheckBox(_("Keep document ids (DNI/NIE) in clear text"))
         self.clear_ids.setObjectName("clearDocumentIds")
-        hint = QLabel(_("By default only a salted fingerprint is kept: enough to find duplicates, "
-                        "not enough to read the number back."))
+        hint = QLabel(_("By default only a fingerprint is kept, made with a key that stays on this "
+                        "computer (never in the database, its backups or exports): enough to find "
+                        "the same person twice; without the key, the number cannot be worked out "
+                        "from a copy of the database."))
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555;")
         privacy_layout.addWidget(self.clear_ids)
