@@ -49,9 +49,10 @@ def upgrade() -> None:
     # Overwrite what is deleted or replaced (the salt, the old values) instead of leaving it in
     # free pages of the file. Snapshots taken before the upgrade keep them until they rotate.
     conn.exec_driver_sql("PRAGMA secure_delete=ON")
-    conn.exec_driver_sql(
-        "UPDATE participant SET document_hash = ? WHERE id = ?",
-        [(hmac.new(key, old.encode(), hashlib.sha256).hexdigest(), pid) for pid, old in hashed])
+    if hashed:
+        conn.exec_driver_sql(
+            "UPDATE participant SET document_hash = ? WHERE id = ?",
+            [(hmac.new(key, old.encode(), hashlib.sha256).hexdigest(), pid) for pid, old in hashed])
     conn.exec_driver_sql("DELETE FROM setting WHERE key = 'app.document_salt'")
 
 
