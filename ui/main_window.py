@@ -33,7 +33,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("participants", N_("Participants"), "ui.pages.participants:ParticipantsPage"),
     ("checkin", N_("Check-in"), "ui.pages.checkin:CheckinPage"),
     ("proposals", N_("Proposals"), "ui.pages.proposals:ProposalsPage"),
-    ("votes", N_("Votes"), None),
+    ("votes", N_("Votes"), "ui.pages.votes:VotesPage"),
     ("print", N_("Print"), None),
     ("sync", N_("Sync"), None),
     ("settings", N_("Settings"), "ui.pages.settings:SettingsPage"),

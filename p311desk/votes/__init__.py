@@ -29,6 +29,7 @@ from p311desk.votes.bodies import (
     preview_members,
     revoke_delegation,
 )
+from p311desk.votes.explain import RULE_NAMES, money
 from p311desk.votes.service import (
     METHOD_NAMES,
     STATUS_NAMES,
@@ -60,10 +61,14 @@ from p311desk.votes.service import (
     roll_call,
     save_count,
     scan,
+    validate_choice,
+    VoterRow,
+    voters,
 )
 
 __all__ = [
     "METHOD_NAMES",
+    "RULE_NAMES",
     "STATUS_NAMES",
     "BodyInfo",
     "CastResult",
@@ -98,6 +103,7 @@ __all__ = [
     "live_count",
     "member_report_lines",
     "members",
+    "money",
     "open_question",
     "parse_choice",
     "parse_counts",
@@ -108,4 +114,7 @@ __all__ = [
     "roll_call",
     "save_count",
     "scan",
+    "validate_choice",
+    "VoterRow",
+    "voters",
 ]

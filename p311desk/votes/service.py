@@ -100,6 +100,7 @@ class QuestionInfo:
     majority: str = "simple"
     majority_of: str = "cast"
     quorum: str = ""  # "1/2" or ""
+    spending_limit: int | None = None
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
 
@@ -197,7 +198,7 @@ def _info(q: VoteQuestion) -> QuestionInfo:
         q.id, q.session_id, q.title, q.description, q.method, tuple(q.options), q.secret, q.weighted, q.body_id,
         q.status, tuple(int(c) for c in q.costs or ()), q.budget, q.rule, q.min_selections, q.max_selections,
         q.points, q.dots, q.dots_max, q.majority, q.majority_of,
-        f"{q.quorum_num}/{q.quorum_den}" if q.quorum_num else "", q.opened_at, q.closed_at)
+        f"{q.quorum_num}/{q.quorum_den}" if q.quorum_num else "", q.spending_limit, q.opened_at, q.closed_at)
 
 
 def _question(s: Session, question_id: uuid.UUID) -> VoteQuestion:
@@ -207,7 +208,7 @@ def _question(s: Session, question_id: uuid.UUID) -> VoteQuestion:
     return q
 
 
-def _spec(q: VoteQuestion) -> tally.Spec:
+def _spec(q: VoteQuestion | QuestionInfo) -> tally.Spec:
     n = 2 if q.method == "yes_no" else len(q.options)
     return tally.Spec(q.method, n, q.min_selections, q.max_selections, q.points, q.dots, q.dots_max,
                       tuple(int(c) for c in q.costs or ()), int(q.budget or 0), q.spending_limit)
@@ -453,7 +454,8 @@ def _option_index(labels: tuple[str, ...], token: str) -> int:
     raise VoteRefused("There is no option “{option}”.", option=token)
 
 
-def _validated(q: VoteQuestion, choice: tuple[int, ...]) -> tuple[int, ...]:
+def validate_choice(q: VoteQuestion | QuestionInfo, choice: tuple[int, ...]) -> tuple[int, ...]:
+    """The ballot as it will be stored, or :class:`VoteRefused` saying what is wrong with it."""
     try:
         return tally.validate(_spec(q), choice)
     except tally.InvalidBallot as err:
@@ -503,7 +505,7 @@ def cast(s: Session, question_id: uuid.UUID, code: str, choice: tuple[int, ...] 
     q = _open(s, question_id)
     if choice and isinstance(next(iter(choice)), str):
         choice = parse_choice(q, list(choice))
-    choice = _validated(q, tuple(choice))
+    choice = validate_choice(q, tuple(choice))
     person = _voter(s, q, code)
     if on_behalf_of:
         voter = _voter(s, q, on_behalf_of)
@@ -556,7 +558,7 @@ def cast_proxy(s: Session, question_id: uuid.UUID, code: str, counts: dict[str, 
         choice = () if fold(option) in BLANK_WORDS else parse_choice(q, [option])
         if q.method not in ("yes_no", "single"):
             raise VoteRefused("Carried votes in aggregate are for yes/no and single-choice questions.")
-        units.append((_validated(q, choice), int(n)))
+        units.append((validate_choice(q, choice), int(n)))
     total, expected = sum(n for _c, n in units), sum(r.weight for r in pending)
     if total != expected:
         raise VoteRefused("{name} carries {expected} votes still to be cast; the counts add up to {total}.",
@@ -737,7 +739,7 @@ def scan(s: Session, question_id: uuid.UUID, payload: str, choice: list[str] | N
             invalid = any(fold(c) in INVALID_WORDS for c in choice)
             ballot = () if invalid else parse_choice(q, choice)
         if not invalid:
-            ballot = _validated(q, ballot)
+            ballot = validate_choice(q, ballot)
     except VoteRefused as err:
         audit.record(s, "vote.scan_refused", session_id=q.session_id, entity_type="vote_question", entity_id=q.id,
                      payload={"reason": err.msgid})
@@ -957,6 +959,30 @@ def roll_call(s: Session, question_id: uuid.UUID) -> list[tuple[str, str, int, s
             how = _("carried by {name}").format(name=s.get(Participant, e.carried_by_id).full_name)
         out.append((p.full_name, p.checkin_code, e.weight, what, how))
     return sorted(out, key=lambda r: fold(r[0]))
+
+
+@dataclass(frozen=True)
+class VoterRow:
+    """One line of the eligibility snapshot, for the roll-call table."""
+
+    code: str
+    name: str
+    weight: int
+    present: bool
+    carried_by: str  # the delegate's code, or ""
+    voted: bool
+
+
+def voters(s: Session, question_id: uuid.UUID) -> list[VoterRow]:
+    q = _question(s, question_id)
+    rows = list(s.scalars(select(VoteEligibility).where(VoteEligibility.question_id == q.id)))
+    people = {p.id: p for p in s.scalars(select(Participant).where(Participant.id.in_(
+        [r.participant_id for r in rows] + [r.carried_by_id for r in rows if r.carried_by_id])))}
+    voted = set(s.scalars(select(VoteParticipation.participant_id).where(VoteParticipation.question_id == q.id)))
+    out = [VoterRow(people[r.participant_id].checkin_code, people[r.participant_id].full_name, r.weight, r.present,
+                    people[r.carried_by_id].checkin_code if r.carried_by_id else "", r.participant_id in voted)
+           for r in rows]
+    return sorted(out, key=lambda v: fold(v.name))
 
 
 def parse_counts(tokens: list[str]) -> dict[str, int]:

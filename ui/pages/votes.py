@@ -1,0 +1,558 @@
+"""Votes page: the questions of the current session, from draft to closed.
+
+Left, the session's questions; right, the selected one: open and close it, show it on the room
+display (the question with a live count while open, the result with its chart once closed),
+start the kiosk, count paper ballots by scanning their codes, enter a show of hands by batch,
+record a roll call, and read the result with its explanation. Every write runs on the write
+worker; the result is re-read whenever votes change.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from p311desk import votes
+from p311desk.i18n import _, ngettext
+from ui.pages import Page
+from ui.workers import Op, error_text, write_op
+
+class NewQuestionDialog(QDialog):
+    """Title, method, options (one a line; budgets: "Project = cost"), secrecy, body, rules."""
+
+    def __init__(self, bodies: list[votes.BodyInfo], parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("newQuestionDialog")
+        self.setWindowTitle(_("New question"))
+        self.title = QLineEdit()
+        self.title.setObjectName("questionTitle")
+        self.method = QComboBox()
+        self.method.setObjectName("questionMethod")
+        for key, name in votes.METHOD_NAMES.items():
+            self.method.addItem(_(name), key)
+        self.options = QPlainTextEdit()
+        self.options.setObjectName("questionOptions")
+        self.options.setPlaceholderText(_("One option a line. Budgets: “Project = cost”."))
+        self.options.setFixedHeight(110)
+        self.budget = QSpinBox()
+        self.budget.setObjectName("questionBudget")
+        self.budget.setRange(0, 2_000_000_000)
+        self.budget.setSingleStep(1000)
+        self.rule = QComboBox()
+        self.rule.setObjectName("questionRule")
+        self.rule.addItem(_("Decidim's rule (most votes first)"), "greedy")
+        self.rule.addItem(_("Method of Equal Shares"), "equal_shares")
+        self.max_sel = QSpinBox()
+        self.max_sel.setObjectName("questionMax")
+        self.max_sel.setRange(0, 1000)
+        self.max_sel.setSpecialValueText(_("no limit"))
+        self.secret = QCheckBox(_("Secret vote"))
+        self.secret.setObjectName("questionSecret")
+        self.body = QComboBox()
+        self.body.setObjectName("questionBody")
+        self.body.addItem(_("Everyone checked in"), None)
+        for b in bodies:
+            self.body.addItem(b.name, b.id)
+        self.weighted = QCheckBox(_("Apply the members' vote weights"))
+        self.weighted.setObjectName("questionWeighted")
+        self.majority = QComboBox()
+        self.majority.setObjectName("questionMajority")
+        for key, label in (("simple", _("Simple")), ("absolute", _("Absolute")), ("two_thirds", _("Two thirds"))):
+            self.majority.addItem(label, key)
+        self.majority_of = QComboBox()
+        self.majority_of.setObjectName("questionMajorityOf")
+        for key, label in (("cast", _("of votes cast")), ("present", _("of those present")),
+                           ("members", _("of members"))):
+            self.majority_of.addItem(label, key)
+        self.quorum = QLineEdit()
+        self.quorum.setObjectName("questionQuorum")
+        self.quorum.setPlaceholderText(_("none, or e.g. 1/2"))
+        form = QFormLayout()
+        form.addRow(_("Question"), self.title)
+        form.addRow(_("Method"), self.method)
+        form.addRow(_("Options"), self.options)
+        form.addRow(_("Budget"), self.budget)
+        form.addRow(_("Budget rule"), self.rule)
+        form.addRow(_("At most (selections)"), self.max_sel)
+        form.addRow("", self.secret)
+        form.addRow(_("Who votes"), self.body)
+        form.addRow("", self.weighted)
+        form.addRow(_("Majority"), self.majority)
+        form.addRow(_("Majority base"), self.majority_of)
+        form.addRow(_("Quorum"), self.quorum)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.method.currentIndexChanged.connect(self._method_changed)
+        self._method_changed()
+
+    def _method_changed(self) -> None:
+        method = self.method.currentData()
+        self.options.setEnabled(method != "yes_no")
+        self.budget.setEnabled(method == "budget")
+        self.rule.setEnabled(method == "budget")
+        self.max_sel.setEnabled(method in ("multiple", "budget"))
+
+    def values(self) -> dict:
+        method = self.method.currentData()
+        lines = [line.strip() for line in self.options.toPlainText().splitlines() if line.strip()]
+        options, costs = lines, []
+        if method == "budget":
+            options, costs = [], []
+            for line in lines:
+                label, _sep, amount = line.rpartition("=")
+                digits = "".join(ch for ch in amount if ch.isdigit())
+                options.append((label or amount).strip())
+                costs.append(int(digits) if digits and label else 0)
+        return dict(
+            method=method, options=options, costs=costs, budget=self.budget.value() or None,
+            rule=self.rule.currentData(), max_selections=self.max_sel.value() or None,
+            secret=self.secret.isChecked(), body_id=self.body.currentData(), weighted=self.weighted.isChecked(),
+            majority=self.majority.currentData(), majority_of=self.majority_of.currentData(),
+            quorum=self.quorum.text().strip() or None)
+
+
+class CountDialog(QDialog):
+    """A show of hands (or a pile of paper ballots): counts per option, blank, invalid, a batch."""
+
+    def __init__(self, labels: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("countDialog")
+        self.setWindowTitle(_("Enter counts"))
+        self.batch = QLineEdit(_("Room"))
+        self.batch.setObjectName("countBatch")
+        form = QFormLayout()
+        form.addRow(_("Batch"), self.batch)
+        self.spins: list[QSpinBox] = []
+        for i, label in enumerate(labels + [_("Blank"), _("Invalid")]):
+            spin = QSpinBox()
+            spin.setRange(0, 1_000_000)
+            spin.setObjectName(f"count_{i}")
+            spin.setAccessibleName(label)
+            form.addRow(label, spin)
+            self.spins.append(spin)
+        note = QLabel(_("Saving a batch again replaces its counts."))
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+
+class RollCallDialog(QDialog):
+    """The technician records each voter's open vote; weights apply."""
+
+    def __init__(self, rows: list[votes.VoterRow], labels: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("rollCallDialog")
+        self.setWindowTitle(_("Roll call"))
+        self.rows = [r for r in rows if r.present or r.carried_by]
+        self.labels = labels
+        self.table = QTableWidget(len(self.rows), 4)
+        self.table.setObjectName("rollCallTable")
+        self.table.setHorizontalHeaderLabels([_("Name"), _("Weight"), _("Carried by"), _("Vote")])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.combos: list[QComboBox] = []
+        for i, r in enumerate(self.rows):
+            self.table.setItem(i, 0, QTableWidgetItem(r.name))
+            self.table.setItem(i, 1, QTableWidgetItem(str(r.weight)))
+            self.table.setItem(i, 2, QTableWidgetItem(r.carried_by))
+            combo = QComboBox()
+            combo.setObjectName(f"rollCall_{i}")
+            combo.setAccessibleName(_("Vote of {name}").format(name=r.name))
+            combo.addItem(_("already voted") if r.voted else "—", None)
+            for label in labels:
+                combo.addItem(label, label)
+            combo.setEnabled(not r.voted)
+            self.table.setCellWidget(i, 3, combo)
+            self.combos.append(combo)
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(720, 480)
+
+    def entries(self) -> list[tuple[votes.VoterRow, str]]:
+        return [(r, c.currentData()) for r, c in zip(self.rows, self.combos, strict=True) if c.currentData()]
+
+
+class VotesPage(Page):
+    page_id = "votes"
+
+    def __init__(self, ctx, parent=None) -> None:
+        super().__init__(ctx, parent)
+        self.questions: list[votes.QuestionInfo] = []
+        self.current: votes.QuestionInfo | None = None
+        self.kiosk = None
+        self._room_views = None
+
+        self.list = QListWidget()
+        self.list.setObjectName("votesList")
+        self.list.setAccessibleName(_("Questions of the session"))
+        self.list.currentRowChanged.connect(self._select)
+        self.new_button = QPushButton(_("New question…"))
+        self.new_button.setObjectName("votesNew")
+        self.new_button.clicked.connect(self.new_question)
+        left = QWidget()
+        lbox = QVBoxLayout(left)
+        lbox.setContentsMargins(0, 0, 0, 0)
+        lbox.addWidget(self.list, 1)
+        lbox.addWidget(self.new_button)
+
+        self.title = QLabel(_("Choose or create a question."))
+        self.title.setObjectName("votesTitle")
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        self.status = QLabel("")
+        self.status.setObjectName("votesStatus")
+        self.status.setWordWrap(True)
+        self.buttons: dict[str, QPushButton] = {}
+        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        for key, text, fn, row in (
+            ("open", _("Open the vote"), self.open_vote, row1),
+            ("close", _("Close the vote"), self.close_vote, row1),
+            ("room", _("Show on the room display"), self.show_on_room, row1),
+            ("kiosk", _("Start the kiosk…"), self.start_kiosk, row2),
+            ("count", _("Enter counts…"), self.enter_counts, row2),
+            ("rollcall", _("Roll call…"), self.roll_call, row2),
+        ):
+            b = QPushButton(text)
+            b.setObjectName(f"votes_{key}")
+            b.clicked.connect(fn)
+            row.addWidget(b)
+            self.buttons[key] = b
+        row1.addStretch(1)
+        row2.addStretch(1)
+        self.scan_edit = QLineEdit()
+        self.scan_edit.setObjectName("votesScan")
+        self.scan_edit.setAccessibleName(_("Scan a paper ballot's code"))
+        self.scan_edit.setPlaceholderText(_("Scan the code beside the marked box (paper ballots), then Enter"))
+        self.scan_edit.returnPressed.connect(self.scan)
+        self.scan_feedback = QLabel("")
+        self.scan_feedback.setObjectName("votesScanFeedback")
+        self.scan_feedback.setWordWrap(True)
+        scan_box = QGroupBox(_("Paper ballots"))
+        sbox = QVBoxLayout(scan_box)
+        sbox.addWidget(self.scan_edit)
+        sbox.addWidget(self.scan_feedback)
+        self.result = QLabel("")
+        self.result.setObjectName("votesResult")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.result.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.result.setStyleSheet("font-size: 12pt;")
+        right = QWidget()
+        rbox = QVBoxLayout(right)
+        rbox.addWidget(self.title)
+        rbox.addWidget(self.status)
+        rbox.addLayout(row1)
+        rbox.addLayout(row2)
+        rbox.addWidget(scan_box)
+        rbox.addWidget(self.result, 1)
+
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([280, 700])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+
+        self._live = QTimer(self)
+        self._live.setInterval(2000)  # the room's live count, also when another laptop writes
+        self._live.timeout.connect(self._refresh_room)
+        ctx.session_changed.connect(lambda _sid: self.activate())
+        ctx.data_changed.connect(self._on_data_changed)
+        self._update_buttons()
+
+    # --- loading -----------------------------------------------------------------------------
+    def activate(self) -> None:
+        sid = self.ctx.current_session_id
+        if sid is None:
+            self.questions = []
+            self._fill([])
+            self.title.setText(_("Choose a session first (Sessions page)."))
+            return
+
+        def read():
+            with self.ctx.db.read() as s:
+                return votes.list_questions(s, sid)
+
+        Op(self.ctx, read, write=False).bound_to(self).on_success(self._fill).run()
+
+    def _fill(self, rows: list[votes.QuestionInfo]) -> None:
+        keep = self.current.id if self.current else None
+        self.questions = rows
+        self.list.blockSignals(True)
+        self.list.clear()
+        for q in rows:
+            item = QListWidgetItem(f"{q.title}\n{_(votes.STATUS_NAMES[q.status])} · {_(votes.METHOD_NAMES[q.method])}"
+                                   + (" · " + _("secret") if q.secret else ""))
+            item.setData(Qt.UserRole, q.id)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        index = next((i for i, q in enumerate(rows) if q.id == keep), 0 if rows else -1)
+        self.list.setCurrentRow(index)
+        self._select(index)
+
+    def _select(self, index: int) -> None:
+        self.current = self.questions[index] if 0 <= index < len(self.questions) else None
+        self._update_buttons()
+        self._load_result()
+
+    def _update_buttons(self) -> None:
+        q = self.current
+        status = q.status if q else ""
+        self.buttons["open"].setEnabled(status == "draft")
+        self.buttons["close"].setEnabled(status == "open")
+        self.buttons["room"].setEnabled(q is not None)
+        for key in ("kiosk", "count"):
+            self.buttons[key].setEnabled(status == "open")
+        self.buttons["rollcall"].setEnabled(status == "open" and q is not None and not q.secret)
+        self.scan_edit.setEnabled(status == "open")
+        self.new_button.setEnabled(self.ctx.current_session_id is not None)
+        if q is None:
+            self.status.setText("")
+            return
+        self.title.setText(q.title)
+        self.status.setText(" · ".join(filter(None, (
+            _(votes.STATUS_NAMES[q.status]), _(votes.METHOD_NAMES[q.method]),
+            _("secret") if q.secret else _("open vote"), _("weighted") if q.weighted else "",
+            ", ".join(q.labels)))))
+
+    def _load_result(self) -> None:
+        q = self.current
+        if q is None:
+            self.result.setText("")
+            return
+        qid = q.id
+
+        def read():
+            with self.ctx.db.read() as s:
+                return votes.results(s, qid, compare=q.method == "budget" and q.status != "draft"), \
+                    votes.live_count(s, qid)
+
+        Op(self.ctx, read, write=False).bound_to(self).on_success(self._show_result).run()
+
+    def _show_result(self, pair) -> None:
+        r, live = pair
+        if self.current is None or r.question_id != self.current.id:
+            return
+        lines = [_("Voted: {voted} of {eligible}").format(voted=live.voted, eligible=live.eligible)]
+        if r.status != "draft":
+            for o in r.options:
+                lines.append(f"• {o.label}: {'—' if o.votes is None else o.votes}")
+            if r.status == "closed" or not r.secret:
+                lines.append(_("Blank {blank} · abstentions {abstain} · invalid {invalid}").format(
+                    blank=r.blank, abstain=r.abstain, invalid=r.invalid))
+            for rule, chosen in r.compare.items():
+                name = _(votes.RULE_NAMES[rule])
+                lines.append(f"{name[:1].upper()}{name[1:]}: {', '.join(chosen) or '—'}")
+            if r.explanation:
+                lines.append("")
+                lines.append(r.explanation)
+        self.result.setText("\n".join(lines))
+        self._room_update(r, live)
+
+    def _on_data_changed(self, what: str) -> None:
+        if what in ("votes", "attendance", "*"):
+            if what == "*":
+                self.activate()
+            else:
+                self._load_result()
+
+    # --- actions -----------------------------------------------------------------------------
+    def _changed(self, message: str):
+        def done(_result) -> None:
+            self.ctx.notify(message, "success")
+            self.activate()
+        return done
+
+    def new_question(self) -> None:
+        sid = self.ctx.current_session_id
+        if sid is None:
+            self.ctx.notify(_("Choose a session first (Sessions page)."), "warning")
+            return
+        with self.ctx.db.read() as s:
+            bodies = votes.list_bodies(s)
+        dialog = NewQuestionDialog(bodies, self)
+        if dialog.exec() != QDialog.Accepted:
+            return
+        title, values = dialog.title.text(), dialog.values()
+        (write_op(self.ctx, votes.create_question, sid, title, **values).changes("votes").bound_to(self)
+         .on_success(self._changed(_("Question created.")))
+         .on_failure(lambda exc: self.ctx.notify(error_text(exc), "error")).run())
+
+    def open_vote(self) -> None:
+        if self.current:
+            (write_op(self.ctx, votes.open_question, self.current.id).changes("votes").bound_to(self)
+             .on_success(self._changed(_("The vote is open."))).run())
+
+    def close_vote(self) -> None:
+        if self.current:
+            (write_op(self.ctx, votes.close_question, self.current.id).changes("votes").bound_to(self)
+             .on_success(self._changed(_("The vote is closed."))).run())
+
+    def scan(self) -> None:
+        text = self.scan_edit.text().strip()
+        self.scan_edit.clear()
+        if not text or self.current is None:
+            return
+        choice = None
+        if "=" in text:  # a serial with the choice keyed in: "SERIAL=option"
+            text, _sep, typed = text.partition("=")
+            choice = [typed.strip()]
+
+        def ok(result) -> None:
+            self.scan_feedback.setStyleSheet("color: #1e7d32; font-weight: 600;")
+            self.scan_feedback.setText(result.message)
+
+        def refused(exc) -> None:
+            self.scan_feedback.setStyleSheet("color: #b3261e; font-weight: 600;")
+            self.scan_feedback.setText(error_text(exc))
+
+        (write_op(self.ctx, votes.scan, self.current.id, text, choice).changes("votes").bound_to(self)
+         .on_success(ok).on_failure(refused).run())
+
+    def enter_counts(self) -> None:
+        q = self.current
+        if q is None:
+            return
+        labels = list(q.labels) + ([_("Abstain")] if q.method == "yes_no" else [])
+        dialog = CountDialog(labels, self)
+        if dialog.exec() != QDialog.Accepted:
+            return
+        values = [s.value() for s in dialog.spins]
+        counts = {str(i + 1): v for i, v in enumerate(values[:len(q.labels)]) if v}
+        abstain = values[len(q.labels)] if q.method == "yes_no" else 0
+        blank, invalid = values[-2], values[-1]
+        (write_op(self.ctx, votes.save_count, q.id, dialog.batch.text(), counts, blank=blank, invalid=invalid,
+                  abstain=abstain).changes("votes").bound_to(self)
+         .on_success(self._changed(_("Counts saved.")))
+         .on_failure(lambda exc: self.ctx.notify(error_text(exc), "error")).run())
+
+    def roll_call(self) -> None:
+        q = self.current
+        if q is None:
+            return
+        with self.ctx.db.read() as s:
+            rows = votes.voters(s, q.id)
+        labels = list(q.labels) + ([_("Abstain")] if q.method == "yes_no" else [])
+        dialog = RollCallDialog(rows, labels, self)
+        if dialog.exec() != QDialog.Accepted:
+            return
+        entries = dialog.entries()
+        abstain = _("Abstain")
+
+        def record(s):
+            for row, label in entries:
+                choice = ["abstain"] if label == abstain else [str(labels.index(label) + 1)]
+                if row.carried_by:
+                    votes.cast(s, q.id, row.carried_by, choice, on_behalf_of=row.code, via="roll_call")
+                else:
+                    votes.cast(s, q.id, row.code, choice, via="roll_call")
+            return len(entries)
+
+        (write_op(self.ctx, record).changes("votes").bound_to(self)
+         .on_success(lambda n: self.ctx.notify(
+             ngettext("Roll call saved: {n} vote.", "Roll call saved: {n} votes.", n).format(n=n), "success"))
+         .on_failure(lambda exc: self.ctx.notify(error_text(exc), "error")).run())
+
+    def start_kiosk(self) -> None:
+        q = self.current
+        if q is None:
+            return
+        pin, ok = QInputDialog.getText(self, _("Start the kiosk"),
+                                       _("Choose a PIN (at least 4 digits) to lock and leave the kiosk:"),
+                                       QLineEdit.Password)
+        if not ok:
+            return
+        if len(pin) < 4:
+            self.ctx.notify(_("The PIN needs at least 4 characters."), "warning")
+            return
+        from ui.kiosk import Kiosk
+
+        self.kiosk = Kiosk(self.ctx, q.id, pin)
+        self.kiosk.left.connect(self._kiosk_left)
+        self.kiosk.showFullScreen()
+
+    def _kiosk_left(self) -> None:
+        self.kiosk = None
+        self._load_result()
+
+    # --- the room's screen -------------------------------------------------------------------
+    def _display(self):
+        window = self.window()
+        return window.room_display() if hasattr(window, "room_display") else None
+
+    def show_on_room(self) -> None:
+        display = self._display()
+        if display is None or self.current is None:
+            return
+        if self._room_views is None:
+            from ui.room.vote_views import QuestionView, ResultView
+
+            self._room_views = (QuestionView(), ResultView())
+        self._room_question = self.current.id
+        display.show_on_room_screen()
+        self._live.start()
+        self._load_result()
+
+    def _refresh_room(self) -> None:
+        display = self._display()
+        if display is None or self._room_views is None or display.current_view() not in self._room_views:
+            self._live.stop()
+            return
+        self._load_result()
+
+    def _room_update(self, r: votes.Results, live: votes.LiveCount) -> None:
+        if self._room_views is None or getattr(self, "_room_question", None) != r.question_id:
+            return
+        display = self._display()
+        if display is None:
+            return
+        question_view, result_view = self._room_views
+        if r.status == "closed":
+            result_view.show_result(r)
+            display.set_view(result_view)
+        else:
+            question_view.show_question(self.current, live)
+            display.set_view(question_view)
+
+    def room_views(self):
+        return self._room_views
+
+    def question_id(self) -> uuid.UUID | None:
+        return self.current.id if self.current else None
