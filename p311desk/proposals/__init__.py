@@ -41,6 +41,8 @@ from p311desk.proposals.files import (
     import_file,
     preview_import,
     read_proposals_table,
+    uses_taxonomies,
+    write_table,
 )
 
 __all__ = [
@@ -76,5 +78,7 @@ __all__ = [
     "taxonomy_choices",
     "title_limits",
     "update_proposal",
+    "uses_taxonomies",
     "withdraw",
+    "write_table",
 ]

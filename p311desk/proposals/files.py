@@ -34,7 +34,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,10 +253,12 @@ def export_session(
     *,
     decidim_version: str | None = None,
     locales: list[str] | None = None,
+    only: Collection[uuid.UUID] | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
-    """Write the session's proposals to ``path`` (via a temporary file, then renamed)."""
+    """Write the session's proposals to ``path`` (via a temporary file, then renamed); with
+    ``only``, just those proposals (e.g. the ones not yet on the platform)."""
     if fmt not in FORMATS:
         raise ValidationError("Unknown export format: {format}", format=fmt)
     session = P.session_row(s, session_id)
@@ -265,10 +267,24 @@ def export_session(
 
         decidim_version = settings_service.load(s).decidim_version
     rows = P.list_proposals(s, session_id)
+    if only is not None:
+        keep = set(only)
+        rows = [r for r in rows if r.id in keep]
     if fmt.startswith("decidim"):
         columns, records = _decidim_records(s, session, rows, decidim_version, locales)
     else:
         columns, records = _native_records(s, session, rows)
+    formula_rows = write_table(path, columns, records, fmt, progress=progress, cancel=cancel)
+    if progress:
+        progress(len(records), len(records), "")
+    return ExportResult(len(records), str(path), fmt, columns, formula_rows)
+
+
+def write_table(path: str | Path, columns: list[str], records: list[dict[str, Any]], fmt: str, *,
+                progress: Progress | None = None, cancel: threading.Event | None = None) -> list[int]:
+    """Write rows in one of :data:`FORMATS` (``decidim-*``: exactly as Decidim's admin imports
+    read them), via a temporary file then renamed. Returns the ``decidim-csv`` rows whose text
+    starts with a formula character."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     formula_rows: list[int] = []
@@ -283,9 +299,7 @@ def export_session(
     finally:
         if tmp.exists():
             tmp.unlink()
-    if progress:
-        progress(len(records), len(records), "")
-    return ExportResult(len(records), str(path), fmt, columns, formula_rows)
+    return formula_rows
 
 
 def _write_decidim_json(path: Path, columns: list[str], records: list[dict[str, Any]]) -> None:
