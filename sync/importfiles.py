@@ -39,6 +39,8 @@ from p311desk.i18n import format_local, load_translations
 from p311desk.models import ParticipationSession
 
 PROPOSAL_FORMATS = {"csv": "decidim-csv", "json": "decidim-json", "xlsx": "decidim-xlsx"}
+# Outbox operations that reach the platform through the meeting's closure.
+CLOSURE_OPERATIONS = ("close_meeting", "result")
 
 
 @dataclass(frozen=True)
@@ -141,10 +143,13 @@ def write_session_files(
         _write_text(target, _numbers_text(facts, session.language))
         files.append(WrittenFile("numbers", str(target), 1))
         if mark_waiting and not closure_by_api:
-            for item in outbox.session_items(s, session_id, operation="close_meeting",
-                                             states=(outbox.PENDING, outbox.FAILED)):
-                outbox.mark_waiting_upload(s, item.id, host, "closing report written for the administrator")
-                waiting += 1
+            # Vote results travel inside the closing report (no Decidim API or import takes them).
+            for op in CLOSURE_OPERATIONS:
+                for item in outbox.session_items(s, session_id, operation=op,
+                                                 states=(outbox.PENDING, outbox.FAILED)):
+                    outbox.mark_waiting_upload(s, item.id, host,
+                                               "closing report written for the administrator")
+                    waiting += 1
     else:
         notes.append("session not closed: no closing report yet")
 
