@@ -3,14 +3,26 @@
 Writes go through :meth:`Database.write`, a unit of work that starts with ``BEGIN IMMEDIATE``
 (SQLite has one writer; taking the lock up front means a write never fails half-way because
 another writer slipped in) and commits before returning: when ``write()`` returns, the change is
-on disk. Reads use :meth:`Database.read`, a deferred transaction that never blocks a writer.
+on disk. Reads use :meth:`Database.read`, a deferred transaction on connections that run
+``PRAGMA query_only``: a read never writes, and it ends with a rollback, never a commit.
+
+A writer that finds the database busy (another program or process is writing) waits and
+retries for :data:`BUSY_TIMEOUT_S` seconds, then raises :class:`DatabaseBusy`, a sentence.
+
+Migrations (:func:`upgrade`) are found through Alembic's script directory (source or compiled
+files alike). Before an existing database is upgraded, a consistent copy is taken next to it
+(:func:`snapshot`); the upgrade runs in one transaction with foreign keys off (so rebuilding a
+parent table never cascades into its children), and commits only if ``PRAGMA foreign_key_check``
+finds nothing.
 """
 
 from __future__ import annotations
 
-import ast
+import datetime as dt
+import functools
+import logging
 import os
-import re
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,28 +30,51 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from p311desk import audit  # also installs the audit log's unit-of-work listeners
-from p311desk.errors import DatabaseTooNew
+from p311desk.errors import DatabaseBusy, DatabaseTooNew, DatabaseUnsafe, DomainError, UpgradeFailed
 from p311desk.models import Setting, Tracked
 
+log = logging.getLogger(__name__)
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_S = 8.0  # how long a writer waits for another one before saying the database is busy
 
 
-def _make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", future=True)
+def _configure_connection(dbapi_conn: sqlite3.Connection, *, query_only: bool) -> None:
+    # The driver must not open transactions on its own: we issue BEGIN ourselves below.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    try:
+        # The busy handler first: switching a new file to WAL needs a lock another process may hold.
+        cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        mode = cur.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        if query_only:
+            cur.execute("PRAGMA query_only=ON")
+        # Read the settings back: a folder whose file system cannot do WAL (some network shares)
+        # silently keeps the old journal, and we would rather say so than run unsafely.
+        synchronous = cur.execute("PRAGMA synchronous").fetchone()[0]
+    except sqlite3.OperationalError as err:
+        if is_busy(err):
+            raise DatabaseBusy() from err
+        raise
+    finally:
+        cur.close()
+    if str(mode).lower() != "wal" or synchronous != 2:
+        folder = Path(dbapi_conn.execute("PRAGMA database_list").fetchone()[2]).parent
+        raise DatabaseUnsafe(folder=str(folder))
+
+
+def _make_engine(path: Path, *, query_only: bool = False) -> Engine:
+    engine = create_engine(f"sqlite:///{path}")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
-        # The driver must not open transactions on its own: we issue BEGIN ourselves below.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
-        cur.close()
+        _configure_connection(dbapi_conn, query_only=query_only)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - exercised by every test
@@ -49,64 +84,174 @@ def _make_engine(path: Path) -> Engine:
     return engine
 
 
-def _alembic_config(connection=None):
+def is_busy(err: BaseException) -> bool:
+    """True for SQLite's "database is locked/busy" (another connection holds the write lock)."""
+    orig = getattr(err, "orig", err)
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    text = str(orig).lower()
+    return "locked" in text or "busy" in text
+
+
+@contextmanager
+def _busy_is_a_sentence() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as err:
+        if is_busy(err):
+            raise DatabaseBusy() from err
+        raise
+
+
+# -- migrations --------------------------------------------------------------------------------
+
+def _alembic_config(connection=None, location: Path | None = None):
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("script_location", str(location or MIGRATIONS_DIR))
+    # Find revisions in compiled files too: a packaged build may ship no .py sources.
+    cfg.set_main_option("sourceless", "true")
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
 
 
-_REVISION = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+@functools.lru_cache(maxsize=4)
+def _script_directory(location: str):
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config(location=Path(location)))
 
 
-def _revision_graph() -> dict[str, set[str]]:
-    """revision -> its down revisions, read from the migration files without importing Alembic
-    (Alembic costs ~0.15 s to import; start-up only needs to know whether to call it)."""
-    graph: dict[str, set[str]] = {}
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        found = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
-        if "revision" not in found:
-            continue
-        revision = ast.literal_eval(found["revision"].strip())
-        down = ast.literal_eval(found.get("down_revision", "None").strip())
-        graph[revision] = set(down if isinstance(down, tuple | list) else [down] if down else [])
-    return graph
+def script_directory():
+    """Alembic's view of the migrations this build ships (cached per process)."""
+    return _script_directory(str(MIGRATIONS_DIR))
 
 
 def migration_heads() -> set[str]:
-    graph = _revision_graph()
-    referenced = set().union(*graph.values()) if graph else set()
-    return set(graph) - referenced
+    return set(script_directory().get_heads())
 
 
 def _known_revisions() -> set[str]:
-    return set(_revision_graph())
+    return {script.revision for script in script_directory().walk_revisions()}
 
 
 def _current_revisions(engine: Engine) -> set[str]:
-    with engine.connect() as conn:
+    with _busy_is_a_sentence(), engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
+            conn.rollback()
             return set()
         rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
         conn.rollback()
     return {r[0] for r in rows}
 
 
-def upgrade(engine: Engine, target: str = "heads") -> None:
-    """Bring the schema to ``target`` (all heads by default). Refuses a database that is newer."""
+def snapshot(source: str | os.PathLike, dest: str | os.PathLike) -> Path:
+    """A consistent copy of the database ``source`` at ``dest`` (``VACUUM INTO``), on disk when
+    this returns: written beside ``dest`` first, flushed, then renamed into place, so a crash
+    never leaves a half-written copy under the final name. Writers may keep working meanwhile."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(Path(source), isolation_level=None)
+    try:
+        con.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        con.execute("VACUUM INTO ?", (str(tmp),))
+    except sqlite3.OperationalError as err:
+        tmp.unlink(missing_ok=True)
+        if is_busy(err):
+            raise DatabaseBusy() from err
+        raise
+    finally:
+        con.close()
+    # VACUUM INTO does not sync the file it writes.
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, dest)
+    _fsync_dir(dest.parent)
+    return dest
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":  # Windows cannot open a directory; its rename is durable already
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def pre_upgrade_snapshot_path(db_path: Path, current: set[str]) -> Path:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    revision = "-".join(sorted(current)) or "empty"
+    return db_path.with_name(f"{db_path.stem}.before-upgrade-{revision}-{stamp}{db_path.suffix}")
+
+
+def upgrade(engine: Engine, target: str = "heads") -> Path | None:
+    """Bring the schema to ``target`` (all heads by default). Refuses a database that is newer.
+
+    An existing database is copied next to itself first (the copy's path is returned, None when
+    nothing had to change or the database was new). The migrations run in one transaction with
+    foreign keys off and commit only if ``PRAGMA foreign_key_check`` reports nothing; on any
+    failure the database is left as it was and :class:`UpgradeFailed` names the copy.
+    """
     current = _current_revisions(engine)
-    unknown = current - _known_revisions()
-    if unknown:
+    if current - _known_revisions():
         raise DatabaseTooNew()
     if current and current == migration_heads() and target == "heads":
-        return  # fast path: nothing to do, and Alembic stays unimported at start-up
+        return None  # nothing to do
+    db_path = Path(engine.url.database)
+    copy = None
+    if current:
+        copy = pre_upgrade_snapshot_path(db_path, current)
+        try:
+            snapshot(db_path, copy)
+        except (OSError, sqlite3.Error) as err:
+            raise UpgradeFailed("The database could not be copied before upgrading it, so it was "
+                                "not upgraded and nothing was changed: {reason}", reason=str(err)) from err
+        log.info("copied the database to %s before upgrading it from %s", copy, sorted(current))
+    try:
+        _run_migrations(engine, target)
+    except DatabaseBusy:
+        raise
+    except Exception as err:
+        reason = err.message() if isinstance(err, DomainError) else f"{type(err).__name__}: {err}"
+        log.error("upgrade of %s failed: %s", db_path, reason, exc_info=not isinstance(err, DomainError))
+        if copy is None:
+            raise UpgradeFailed("The database could not be created: {reason}", reason=reason) from err
+        raise UpgradeFailed(backup=str(copy), reason=reason) from err
+    return copy
+
+
+def _run_migrations(engine: Engine, target: str) -> None:
     from alembic import command
 
-    with engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), target)
+    with _busy_is_a_sentence(), engine.execution_options(sqlite_begin="IMMEDIATE").connect() as conn:
+        raw = conn.connection.driver_connection
+        # Only takes effect outside a transaction, hence on the raw connection before BEGIN.
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            if raw.execute("PRAGMA foreign_keys").fetchone()[0] != 0:
+                raise RuntimeError("could not turn foreign keys off for the migration")
+            with conn.begin():
+                # Alembic reads the current revision again under the write lock: a process that
+                # upgraded meanwhile leaves nothing to do.
+                command.upgrade(_alembic_config(conn), target)
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    table, _rowid, parent, _fk = broken[0]
+                    raise UpgradeFailed(
+                        "The upgrade would leave rows pointing at rows that do not exist "
+                        "({n} in all; the first in “{table}”, pointing at “{parent}”), so it was not done.",
+                        n=len(broken), table=table, parent=parent)
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 class Database:
@@ -117,9 +262,11 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = _make_engine(self.path)
         self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._read_engine = _make_engine(self.path, query_only=True)
+        self.upgrade_snapshot: Path | None = None  # the copy taken before an upgrade on open
         if migrate:
-            upgrade(self.engine)
-        self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
+            self.upgrade_snapshot = upgrade(self.engine)
+        self._reader = sessionmaker(bind=self._read_engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=self._write_engine, expire_on_commit=False)
         self.device_id = self._ensure_device_id() if migrate else ""
 
@@ -145,26 +292,35 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A unit of work: commits when the block ends, rolls everything back on an exception."""
+        """A unit of work: commits when the block ends, rolls everything back on an exception.
+        Waits up to :data:`BUSY_TIMEOUT_S` for another writer, then raises :class:`DatabaseBusy`."""
         session = self._writer()
         session.info["device_id"] = getattr(self, "device_id", "") or "unknown"
         try:
-            with session.begin():
+            with _busy_is_a_sentence(), session.begin():
                 yield session
         finally:
             session.close()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        """A read-only unit of work: a snapshot of the database that ends with a rollback.
+        Its connection runs ``PRAGMA query_only``, so an accidental write raises at once."""
         session = self._reader()
+        session.info["read_only"] = True
         try:
-            with session.begin():
+            with _busy_is_a_sentence():
                 yield session
         finally:
-            session.close()
+            session.close()  # rolls back; loaded objects stay usable (detached, not expired)
+
+    def snapshot(self, dest: str | os.PathLike) -> Path:
+        """A consistent copy of this database at ``dest`` (see :func:`snapshot`)."""
+        return snapshot(self.path, dest)
 
     def close(self) -> None:
         self.engine.dispose()
+        self._read_engine.dispose()
 
 
 @event.listens_for(Session, "before_flush")

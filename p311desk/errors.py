@@ -53,6 +53,27 @@ class DatabaseTooNew(DomainError):
     msgid = N_("This database was created by a newer version of p311desk. Update the application.")
 
 
+class DatabaseBusy(DomainError):
+    """Another program or process held the database's write lock for longer than we wait."""
+
+    msgid = N_("The database is busy: another program or window of p311desk is writing to it. "
+               "Nothing was changed; try again in a moment.")
+
+
+class DatabaseUnsafe(DomainError):
+    """The database's folder cannot give the safety we need (write-ahead log, full sync)."""
+
+    msgid = N_("The database in {folder} cannot be opened safely: that disk does not support "
+               "SQLite's write-ahead log (a network folder?). Choose a folder on this computer with --data-dir.")
+
+
+class UpgradeFailed(DomainError):
+    """Upgrading the database failed; it was left as it was (see the copy named in the message)."""
+
+    msgid = N_("The database could not be upgraded and was left as it was. A copy taken just before "
+               "the upgrade is at {backup}. Reason: {reason}")
+
+
 class Cancelled(DomainError):
     """The user cancelled a long operation; whatever it was writing was rolled back."""
 

@@ -18,7 +18,8 @@ LOCALES = ROOT / "resources" / "locale"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 # Domain errors take their msgid as first argument; subclasses declare theirs with N_().
 for _error in ("DomainError", "ValidationError", "NotFound", "InvalidTransition", "DatabaseTooNew",
-               "ImportRefused", "Cancelled", "VoteRefused", "InvalidBallot"):
+               "ImportRefused", "Cancelled", "VoteRefused", "InvalidBallot",
+               "DatabaseBusy", "DatabaseUnsafe", "UpgradeFailed"):
     KEYWORDS[_error] = (1,)
 SOURCES = ["p311desk", "sync", "ui"]
 TRANSLATED_LANGUAGES = ["ca", "es"]

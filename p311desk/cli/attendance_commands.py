@@ -57,19 +57,23 @@ def cmd_import(args, ctx) -> int:
             raise ValidationError("The mapping must be a JSON object of field: column.")
     table = read_table(args.file, sheet=args.sheet)
     session_id = _session_id(ctx, args.session)
-    with ctx.db.write() as s:
+    # The check is a read: a dry run takes no write lock and never makes another writer wait.
+    with ctx.db.read() as s:
         plan = participants.preview(s, table, mapping, session_id=session_id)
-        ctx.print(_("Columns: {mapping}").format(mapping=", ".join(f"{k} ← {v}" for k, v in plan.mapping.items())))
-        for line in participants.report_lines(plan):
-            ctx.print(line)
-        ctx.print(_("{rows} rows: {new} new, {update} to update, {warning} with warnings, {error} with errors.").format(
-            rows=len(plan.rows), **plan.counts))
-        if plan.errors:
-            ctx.print(_("Nothing was imported: correct the errors first."))
-            return 1
-        if plan.warnings and not args.yes:
-            ctx.print(_("Nothing was imported: check the warnings and run again with --yes to accept them."))
-            return 1
+    ctx.print(_("Columns: {mapping}").format(mapping=", ".join(f"{k} ← {v}" for k, v in plan.mapping.items())))
+    for line in participants.report_lines(plan):
+        ctx.print(line)
+    ctx.print(_("{rows} rows: {new} new, {update} to update, {warning} with warnings, {error} with errors.").format(
+        rows=len(plan.rows), **plan.counts))
+    if plan.errors:
+        ctx.print(_("Nothing was imported: correct the errors first."))
+        return 1
+    if plan.warnings and not args.yes:
+        ctx.print(_("Nothing was imported: check the warnings and run again with --yes to accept them."))
+        return 1
+    with ctx.db.write() as s:
+        # Checked again under the write lock: another writer may have changed the registry since.
+        plan = participants.preview(s, table, plan.mapping, session_id=session_id)
         result = participants.commit(s, plan, accept_warnings=args.yes)
     ctx.print(_("Imported: {created} new, {updated} updated, {skipped} skipped, {registered} registered for the session.").format(
         created=result.created, updated=result.updated, skipped=result.skipped, registered=result.registered))

@@ -68,6 +68,9 @@ def create_demo(db: Database, *, people: int = 300, seed: int = 311) -> dict[str
             return {"created": 0}
     now = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
     with db.write() as s:
+        # Checked again under the write lock: another process may have created it meanwhile.
+        if s.scalar(select(Space.id).where(Space.slug == "pressupostos-2027")) is not None:
+            return {"created": 0}
         cfg = settings_service.load(s)
         cfg.municipality = cfg.municipality or MUNICIPALITY
         settings_service.save(s, cfg)

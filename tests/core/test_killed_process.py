@@ -1,4 +1,9 @@
-"""A power cut loses nothing that was confirmed: SIGKILL a writer mid-stream, then reopen."""
+"""A killed process loses nothing that was confirmed: SIGKILL a writer mid-stream, then reopen.
+
+This is a process kill, not a power cut: the operating system still flushes what the process had
+handed to it. Surviving a power cut also needs every connection to run ``synchronous=FULL`` in WAL
+mode, which tests/core/test_db.py reads back from each connection.
+"""
 
 import os
 import random
