@@ -196,6 +196,7 @@ class _Existing:
     by_name: dict[str, uuid.UUID]
     codes: dict[str, uuid.UUID]
     registered: set[uuid.UUID]
+    email_of: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
 def _load_existing(s: Session, session_id: uuid.UUID | None) -> _Existing:
@@ -206,6 +207,7 @@ def _load_existing(s: Session, session_id: uuid.UUID | None) -> _Existing:
     for pid, given, family, email, doc, birth, code in rows:
         if email:
             ex.by_email.setdefault(email, pid)
+            ex.email_of[pid] = email
         if doc:
             ex.by_doc.setdefault(doc, pid)
         if birth is not None:
@@ -262,6 +264,7 @@ def _preview(
     seen_email: dict[str, int] = {}
     seen_doc: dict[str, int] = {}
     seen_name: dict[str, int] = {}
+    seen_name_email: dict[str, str | None] = {}
     seen_code: dict[str, int] = {}
     previews: list[RowPreview] = []
     counts = {"new": 0, "update": 0, "warning": 0, "error": 0}
@@ -389,7 +392,15 @@ def _preview(
         elif doc_hash and doc_hash in seen_doc:
             first = seen_doc[doc_hash]
         elif nkey and nkey in seen_name:
-            first = seen_name[nkey]
+            other = seen_name_email.get(nkey)
+            if email and other and other != email:
+                # Same name and birth date, two e-mails: maybe two people (a parent and a child
+                # named alike, a common name). Never merge them silently.
+                problem("email", "Same name and birth date as row {row} but another e-mail ({other}): check "
+                        "whether they are the same person. If you accept this warning, both are imported.", "warning",
+                        row=seen_name[nkey], other=other)
+            else:
+                first = seen_name[nkey]
         if first is not None:
             problem("full_name" if g_full_name is not None else "given_name",
                     "Same person as row {row}: this row will be skipped.", "warning", row=first)
@@ -399,17 +410,26 @@ def _preview(
                 seen_email[email] = rownum
             if doc_hash:
                 seen_doc[doc_hash] = rownum
-            if nkey:
+            if nkey and nkey not in seen_name:
                 seen_name[nkey] = rownum
+                seen_name_email[nkey] = email
             if code:
                 if code in seen_code:
                     problem("code", "The code {value} is also used in row {row}.", value=code, row=seen_code[code])
                 else:
                     seen_code[code] = rownum
             # Against the people already known.
-            matches = {m for m in (ex.by_email.get(email) if email else None,
-                                   ex.by_doc.get(doc_hash) if doc_hash else None,
-                                   ex.by_name.get(nkey) if nkey else None) if m is not None}
+            by_name = ex.by_name.get(nkey) if nkey else None
+            known_email = ex.email_of.get(by_name) if by_name is not None else None
+            by_email = ex.by_email.get(email) if email else None
+            by_doc = ex.by_doc.get(doc_hash) if doc_hash else None
+            if (by_name is not None and by_email is None and by_doc is None and email and known_email
+                    and known_email != email):
+                problem("email", "Same name and birth date as a person already registered, but another "
+                        "e-mail ({other}): check whether they are the same person. If you accept this "
+                        "warning, this row is imported as a new person.", "warning", other=known_email)
+                by_name = None
+            matches = {m for m in (by_email, by_doc, by_name) if m is not None}
             if len(matches) > 1:
                 problem("full_name" if g_full_name is not None else "given_name",
                         "This row matches two different people already registered.")

@@ -164,6 +164,34 @@ def test_duplicates_against_existing_people_update_them(db):
     assert people["inigo@example.org"].phone == "600111222"
 
 
+def test_same_name_and_birth_date_with_other_emails_is_a_warning_not_one_person(db):
+    _import(db, FIX / "spanish_excel_cp1252.csv")  # María José García, 07/03/1968, mjose@example.org
+    path = db.path.parent / "namesakes.csv"
+    path.write_text("Nom;Cognoms;Correu;Data de naixement\n"
+                    "Maria Jose;Garcia;mj.garcia@altre.cat;07/03/1968\n"     # namesake of a known person
+                    "Pau;Serra;pau@example.org;01/02/1990\n"
+                    "Pau;Serra;pau.serra@feina.cat;01/02/1990\n"           # namesake inside the file
+                    "Pau;Serra;;01/02/1990\n", encoding="utf-8")          # no e-mail: same person, skipped
+    table = read_table(path)
+    with db.write() as s:
+        plan = pi.preview(s, table, today=TODAY)
+    assert [(r.status, r.action) for r in plan.rows] == [
+        ("warning", "create"), ("new", "create"), ("warning", "create"), ("warning", "skip")]
+    assert plan.rows[0].problems[0].message() == (
+        "Same name and birth date as a person already registered, but another e-mail (mjose@example.org): "
+        "check whether they are the same person. If you accept this warning, this row is imported as a new person.")
+    assert plan.rows[2].problems[0].message().startswith(
+        "Same name and birth date as row 3 but another e-mail (pau@example.org)")
+    with db.write() as s:
+        with pytest.raises(ValidationError):
+            pi.commit(s, plan)  # warnings not accepted: nothing written
+    _plan, result = _import(db, path)
+    assert result.created == 3 and result.skipped == 1
+    people = _people(db)
+    assert people["mjose@example.org"].email == "mjose@example.org"  # not overwritten
+    assert {"mj.garcia@altre.cat", "pau@example.org", "pau.serra@feina.cat"} <= set(people)
+
+
 def test_matching_two_different_people_is_an_error(db):
     _import(db, FIX / "spanish_excel_cp1252.csv")
     path = db.path.parent / "clash.csv"
