@@ -285,6 +285,10 @@ class Proposal(Tracked, Base):
     longitude: Mapped[float | None]
     paper_form_id: Mapped[str | None] = mapped_column(String(60), index=True)
     supports: Mapped[int] = mapped_column(Integer, default=0)
+    # On a platform proposal (source "decidim"): how many of ``supports`` were counted in the
+    # room. A re-import of the platform's export sets supports = platform count + these.
+    # NULL = none (nullable so that adding the column left every audit digest as it was).
+    local_supports: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     vote_question_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("vote_question.id", ondelete="SET NULL")

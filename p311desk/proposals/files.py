@@ -43,7 +43,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from p311desk.errors import Cancelled, DomainError, ValidationError
-from p311desk.i18n import N_, _, pick_localized
+from p311desk.i18n import N_, _, format_message, pick_localized
 from p311desk.models import Participant, ParticipationSession, Proposal, Taxonomy
 from p311desk import audit
 from p311desk.proposals import service as P
@@ -61,7 +61,7 @@ NATIVE_HEAD = ["id", "position", "paper_form_id"]
 NATIVE_TAIL = ["author_kind", "author_name", "author_code", "category/id", "category/kind",
                "scope/id", "scope/kind", "tags", "address", "latitude", "longitude", "supports",
                "status", "source", "merged_into/id", "decidim/id", "decidim/reference",
-               "decidim/state"]
+               "decidim/state", "local_supports"]
 NATIVE_MARKER = "author_kind"
 
 DECIDIM_IMPORT_TAIL_OLD = ["category/id", "scope/id", "address", "latitude", "longitude"]
@@ -186,6 +186,8 @@ def _native_records(s: Session, session: ParticipationSession, rows: list[P.Prop
     tax = _taxonomy_refs(s)
     codes = dict(s.execute(select(Participant.id, Participant.checkin_code).where(
         Participant.id.in_({r.author_participant_id for r in rows if r.author_participant_id}))).all())
+    local = dict(s.execute(select(Proposal.id, Proposal.local_supports).where(
+        Proposal.session_id == session.id, Proposal.local_supports.is_not(None))).all())
     locales = _order_locales({loc for r in rows for loc in (*r.title, *r.body)}, session.language)
     columns = NATIVE_HEAD + [f"{f}/{loc}" for f in ("title", "body") for loc in locales] + NATIVE_TAIL
     records = []
@@ -203,7 +205,7 @@ def _native_records(s: Session, session: ParticipationSession, rows: list[P.Prop
                "status": r.status, "source": r.source,
                "merged_into/id": str(r.merged_into_id) if r.merged_into_id else "",
                "decidim/id": r.decidim_id or "", "decidim/reference": r.decidim_reference or "",
-               "decidim/state": r.decidim_state or ""}
+               "decidim/state": r.decidim_state or "", "local_supports": local.get(r.id) or None}
         for loc in locales:
             rec[f"title/{loc}"] = r.title.get(loc, "")
             rec[f"body/{loc}"] = r.body.get(loc, "")
@@ -534,6 +536,8 @@ def _plan_native(s, session, table, row, seen_forms, taxes, file_ids) -> dict[st
         merged_into = uuid.UUID(merged_raw) if merged_raw else None
     except ValueError:
         raise ValidationError("Not a proposal id: “{text}”", text=merged_raw) from None
+    if merged_into is not None and merged_into == file_id:
+        raise ValidationError("A proposal cannot be merged into itself.")
     if merged_into is not None and merged_into not in file_ids:
         target = s.get(Proposal, merged_into)
         if target is None or target.session_id != session.id:
@@ -547,12 +551,19 @@ def _plan_native(s, session, table, row, seen_forms, taxes, file_ids) -> dict[st
         if not values["title"]:
             raise ValidationError("The title is missing.")
         norm = P._normalize(session.language, values)
+        # Marked as coming from the platform, but it is still a file: the same rules as any row.
+        P._validate(s, session, norm)
+        P._check_supports(supports)
+        local = P._check_supports(_int_cell(row, "local_supports", 0))
+        if local > supports:
+            raise ValidationError("More supports counted in the room ({local}) than in total ({n}).",
+                                  local=local, n=supports)
         existing = s.scalar(select(Proposal.id).where(Proposal.session_id == session.id,
                                                       Proposal.source == "decidim",
                                                       Proposal.decidim_id == decidim["decidim_id"]))
         taken = file_id is not None and existing is None and s.get(Proposal, file_id) is not None
         return {"kind": "decidim", "existing": existing, "file_id": None if taken else file_id,
-                "map_from": file_id, "values": norm, "supports": supports,
+                "map_from": file_id, "values": norm, "supports": supports - local, "local_supports": local,
                 "position": position, "status": status, "merged_into": merged_into, **decidim}
     norm = P._normalize(session.language, values)
     P._validate(s, session, norm)
@@ -563,6 +574,12 @@ def _plan_native(s, session, table, row, seen_forms, taxes, file_ids) -> dict[st
     existing = s.get(Proposal, file_id) if file_id else None
     if existing is not None and existing.session_id == session.id:
         return {"kind": "existing", "file_id": file_id}
+    if existing is not None:
+        # Our own file again, into another session: the proposal is already in this database.
+        other = s.get(ParticipationSession, existing.session_id)
+        return {"kind": "existing", "file_id": None,
+                "note": N_("Already in the session “{title}” ({id}): not imported again."),
+                "note_params": {"title": other.title if other else "", "id": str(existing.session_id)[:8]}}
     if form and form not in seen_forms:
         P._check_paper_form(s, form, None, False)
     if form:
@@ -638,7 +655,7 @@ def _plan_decidim_export(s, session, table, row, taxes, seen_ids) -> dict[str, A
         "author_name": ", ".join(names)[:P.AUTHOR_NAME_MAX], "author_participant_id": None,
         "tags": [], "address": _str_cell(row, "address", False),
         "latitude": _float_cell(row, "latitude"), "longitude": _float_cell(row, "longitude"),
-        "paper_form_id": None,
+        "paper_form_id": None, "category_id": None, "scope_id": None,
     }
     supports_key = "supports" if "supports" in row else "votes"
     taxonomy: list[tuple[str, str, dict[str, str]]] = []  # (kind, decidim id, name)
@@ -655,12 +672,15 @@ def _plan_decidim_export(s, session, table, row, taxes, seen_ids) -> dict[str, A
     norm = P._normalize(session.language, values)
     if not norm["title"]:
         raise ValidationError("The title is missing.")
+    P._validate(s, session, norm)
+    supports = P._check_supports(_int_cell(row, supports_key))
+    del norm["category_id"], norm["scope_id"]  # from the taxonomy columns, when written
     withdrawn = _text(row.get("withdrawn")).lower() == "true"
     existing = s.scalar(select(Proposal).where(Proposal.session_id == session.id,
                                                Proposal.source == "decidim",
                                                Proposal.decidim_id == decidim_id))
     return {"kind": "decidim", "existing": existing.id if existing else None, "file_id": None,
-            "values": norm, "supports": _int_cell(row, supports_key), "position": None,
+            "values": norm, "supports": supports, "position": None,
             "status": "withdrawn" if withdrawn else "published", "merged_into": None,
             "taxonomy": taxonomy, "decidim_id": decidim_id,
             "decidim_reference": _str_cell(row, "reference", False) or None,
@@ -692,6 +712,7 @@ def preview_import(s: Session, path: str | Path, session_id: uuid.UUID) -> Propo
                 pass
     reports: list[RowReport] = []
     plan: list[dict[str, Any]] = []
+    planned: list[int] = []  # index in ``reports`` of each planned row
     for line, row in zip(table.row_numbers, records):
         if not any(_text(v).strip() for v in row.values()):
             continue
@@ -710,9 +731,44 @@ def preview_import(s: Session, path: str | Path, session_id: uuid.UUID) -> Propo
         status = item["kind"]
         if status == "decidim":
             status = "update" if item.get("existing") else "new"
-        reports.append(RowReport(line, status, title))
+        notes = (format_message(item["note"], item["note_params"]),) if item.get("note") else ()
+        reports.append(RowReport(line, status, title, notes))
         plan.append(item)
+        planned.append(len(reports) - 1)
+    looping = set(_merge_cycles(s, plan))
+    for index in looping:
+        at = planned[index]
+        reports[at] = RowReport(reports[at].line, "error", reports[at].title,
+                                (format_message(N_("The merges in the file go round in a circle "
+                                                   "(a proposal merged, through others, into itself)."), {}),))
+    plan = [item for i, item in enumerate(plan) if i not in looping]
     return ProposalImportPreview(layout, tuple(reports), tuple(plan))
+
+
+def _merge_cycles(s: Session, plan: list[dict[str, Any]]) -> list[int]:
+    """Indexes of planned rows whose merge chain (in the file, then in the database) loops."""
+    into: dict[uuid.UUID, uuid.UUID] = {}
+    for item in plan:
+        key = item.get("map_from") or item.get("file_id")
+        if key and item.get("merged_into"):
+            into[key] = item["merged_into"]
+    looping = []
+    for index, item in enumerate(plan):
+        start = item.get("map_from") or item.get("file_id")
+        if not start or start not in into:
+            continue
+        seen = {start}
+        node = into[start]
+        while node is not None and node not in seen:
+            seen.add(node)
+            if node in into:
+                node = into[node]
+            else:
+                row = s.get(Proposal, node)
+                node = row.merged_into_id if row is not None else None
+        if node is not None:
+            looping.append(index)
+    return looping
 
 
 def import_file(s: Session, path: str | Path, session_id: uuid.UUID,
@@ -741,7 +797,8 @@ def apply_import(s: Session, preview: ProposalImportPreview, session_id: uuid.UU
         if progress and index % 200 == 0:
             progress(index, total, "")
         if item["kind"] == "existing":
-            id_map[item["file_id"]] = item["file_id"]
+            if item["file_id"]:
+                id_map[item["file_id"]] = item["file_id"]
             unchanged += 1
             continue
         if item["kind"] == "decidim":
@@ -774,9 +831,11 @@ def apply_import(s: Session, preview: ProposalImportPreview, session_id: uuid.UU
 
 def _attach_merged(s: Session, source_id: uuid.UUID, target_id: uuid.UUID) -> None:
     """Restore a merge recorded in a file: the supports in the file already include it."""
-    source = s.get(Proposal, source_id)
-    if source is None or source.merged_into_id == target_id:
+    source, target = s.get(Proposal, source_id), s.get(Proposal, target_id)
+    if source is None or target is None or source.merged_into_id == target_id:
         return
+    if target.session_id != source.session_id or source_id == target_id:
+        raise ValidationError("The proposal it was merged into is not in the file or the session.")
     source.merged_into_id = target_id
     s.flush()
     audit.record(s, "proposal.merged", session_id=source.session_id, entity_type="proposal",
@@ -813,8 +872,11 @@ def _upsert_decidim(s: Session, session: ParticipationSession, item: dict[str, A
         p = Proposal(id=item.get("file_id") or uuid.uuid4(), session_id=session.id,
                      source="decidim", position=position, component_id=session.component_id)
         s.add(p)
+    # ``item["supports"]`` is what the platform counted; supports added in the room stay.
+    local = item.get("local_supports") or None if new else p.local_supports
     changed = []
-    fields = {**{k: v for k, v in values.items() if k in P.EDITABLE}, "supports": item["supports"],
+    fields = {**{k: v for k, v in values.items() if k in P.EDITABLE},
+              "supports": item["supports"] + (local or 0), "local_supports": local,
               "status": item["status"], "decidim_id": item["decidim_id"],
               "decidim_reference": item["decidim_reference"], "decidim_state": item["decidim_state"]}
     for key, value in fields.items():

@@ -694,6 +694,13 @@ def set_supports(s: Session, proposal_id: uuid.UUID, supports: int) -> ProposalR
     p = _prioritisable(s, proposal_id)
     n = _check_supports(supports)
     if n != p.supports:
+        if p.source == "decidim":
+            # The room adds to what the platform counted; a re-import keeps the room's part.
+            platform = p.supports - (p.local_supports or 0)
+            if n < platform:
+                raise ValidationError("The platform counted {n} supports for this proposal; the room "
+                                      "can add supports, not remove the platform's.", n=platform)
+            p.local_supports = (n - platform) or None
         before, p.supports = p.supports, n
         _audit(s, "proposal.supports_set", p, {"from": before, "to": n})
         _queue(s, p)
@@ -774,6 +781,9 @@ def merge(s: Session, source_id: uuid.UUID, target_id: uuid.UUID) -> ProposalRow
         raise InvalidTransition("A platform proposal can only be merged into another platform proposal.")
     before = target.supports
     target.supports = before + source.supports
+    if target.source == "decidim" and source.supports:
+        # Supports merged in here were not counted by the platform for this proposal.
+        target.local_supports = (target.local_supports or 0) + source.supports
     source.merged_into_id = target.id
     # Proposals merged earlier into the source now point to the final target (no chains).
     for child in s.scalars(select(Proposal).where(Proposal.merged_into_id == source.id)):

@@ -7,7 +7,7 @@ import pytest
 
 from p311desk.cli import main
 
-SAMPLES = Path("/work/shared/decidim/samples")
+SAMPLES = Path(__file__).parents[2] / "fixtures" / "decidim"  # copies of Decidim's samples
 
 
 def run(tmp_path, capsys, *argv):
@@ -74,7 +74,6 @@ def test_export_then_import_with_report(tmp_path, capsys, session):
     assert "prou llarga" not in out
 
 
-@pytest.mark.skipif(not SAMPLES.is_dir(), reason="Decidim samples not available")
 def test_import_decidim_export(tmp_path, capsys, session):
     sample = str(SAMPLES / "proposals_export.0.32.csv")
     code, out, _ = run(tmp_path, capsys, "proposals", "import", sample, "--session", session, "--yes")

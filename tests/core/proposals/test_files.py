@@ -17,10 +17,7 @@ from p311desk import proposals as P
 from p311desk import sessions
 from p311desk.spreadsheets import flatten_record
 
-SAMPLES = Path("/work/shared/decidim/samples")
-if not SAMPLES.is_dir():  # the samples travel with the repository's sibling folder
-    SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "decidim" / "samples"
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="Decidim samples not available")
+SAMPLES = Path(__file__).parents[2] / "fixtures" / "decidim"  # copies of Decidim's samples
 
 
 def make_session(db, *, taxonomies=True, language="ca"):
@@ -179,7 +176,6 @@ def header_of(path: Path) -> list[str]:
     return F.read_proposals_table(path).headers
 
 
-@needs_samples
 @pytest.mark.parametrize("version,sample", [("0.27", "proposals_import.csv"),
                                             ("0.30", "proposals_import.json"),
                                             ("0.26", "proposals_import.xlsx"),
@@ -234,7 +230,6 @@ def test_decidim_export_uses_body_fallback_and_skips_merged(db, tmp_path):
     assert data[0]["taxonomies"] == {"ids": ""}
 
 
-@needs_samples
 @pytest.mark.parametrize("sample", ["proposals_import.csv", "proposals_import.json", "proposals_import.xlsx",
                                     "proposals_import.0.32.csv"])
 def test_reading_decidim_import_files_as_new_proposals(db, sample):
@@ -252,7 +247,6 @@ def test_reading_decidim_import_files_as_new_proposals(db, sample):
 # --- Decidim's own proposals export, read offline --------------------------------------------
 
 
-@needs_samples
 @pytest.mark.parametrize("sample", ["proposals_export.csv", "proposals_export.json",
                                     "proposals_export.0.32.csv", "proposals_export.0.32.json"])
 def test_decidim_export_is_imported_as_platform_proposals_idempotently(db, sample):
@@ -281,7 +275,6 @@ def test_decidim_export_is_imported_as_platform_proposals_idempotently(db, sampl
             P.update_proposal(s, one.id, body="canvi")
 
 
-@needs_samples
 def test_decidim_export_rows_are_updated_when_the_platform_changed(db, tmp_path):
     sid = make_session(db, taxonomies=False)
     with db.write() as s:
@@ -337,11 +330,32 @@ def test_paper_form_already_in_database_is_an_import_error(db, tmp_path):
     with db.write() as s:
         P.add_proposal(s, sid, title="Proposta del full F-1 entrada", paper_form_id="F-1")
     with db.read() as s:
-        F.export_session(s, sid, tmp_path / "p.xlsx", "xlsx")
+        F.export_session(s, sid, tmp_path / "p.csv", "csv")
+    # The same paper form typed again into another file (another proposal id).
+    text = (tmp_path / "p.csv").read_text(encoding="utf-8-sig")
+    first_id = text.splitlines()[1].split(";")[0]
+    (tmp_path / "p.csv").write_text(text.replace(first_id, str(uuid.uuid4())), encoding="utf-8-sig")
     sid2 = make_session(db)
     with db.read() as s:
-        preview = F.preview_import(s, tmp_path / "p.xlsx", sid2)
+        preview = F.preview_import(s, tmp_path / "p.csv", sid2)
     assert preview.rows[0].status == "error" and "F-1" in preview.rows[0].messages[0]
+
+
+def test_our_own_file_into_another_session_says_so_instead_of_duplicating(db, tmp_path):
+    sid = make_session(db)
+    with db.write() as s:
+        P.add_proposal(s, sid, title="Més ombra a la plaça del mercat", paper_form_id="F-1")
+        P.add_proposal(s, sid, title="Carril bici fins a l'institut")
+        F.export_session(s, sid, tmp_path / "p.xlsx", "xlsx")
+    sid2 = make_session(db)
+    with db.write() as s:
+        preview = F.preview_import(s, tmp_path / "p.xlsx", sid2)
+        assert [r.status for r in preview.rows] == ["existing", "existing"]
+        assert preview.rows[0].messages == (f"Already in the session “Sessió” ({str(sid)[:8]}): not imported again.",)
+        result = F.import_file(s, tmp_path / "p.xlsx", sid2)
+    assert (result.created, result.unchanged) == (0, 2)
+    with db.read() as s:
+        assert s.query(Proposal).count() == 2 and not P.list_proposals(s, sid2)
 
 
 def test_unknown_files_are_refused(db, tmp_path):
@@ -367,3 +381,111 @@ def test_proposals_csv_encoding_and_delimiter_are_detected(db, tmp_path, encodin
         preview = F.preview_import(s, path, sid)
     assert [(r.status, r.title, r.line) for r in preview.rows] == [("new", "Plaça amb ombra per a l'estiu", 2)]
     assert preview.plan[0]["values"]["body"] == {"ca": "Més arbres, bancs i fonts"}
+
+
+# --- issue 7 §6: what the proposals import refuses or keeps ----------------------------------
+
+
+def _native_file(tmp_path, rows, name="p.csv"):
+    """Our own CSV layout with the given rows (dicts over the native columns)."""
+    from p311desk.proposals import files as files_module
+
+    columns = files_module.NATIVE_HEAD + ["title/ca", "body/ca"] + files_module.NATIVE_TAIL
+    path = tmp_path / name
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([row.get(c, "") for c in columns])
+    return path
+
+
+def test_self_merges_and_merge_cycles_are_refused(db, tmp_path):
+    sid = make_session(db)
+    a, b, c = (str(uuid.uuid4()) for _ in range(3))
+    base = {"author_kind": "session", "status": "draft", "source": "room", "supports": "0"}
+    self_merge = _native_file(tmp_path, [{**base, "id": a, "title/ca": "Proposta fusionada amb si mateixa",
+                                          "merged_into/id": a}], "self.csv")
+    cycle = _native_file(tmp_path, [
+        {**base, "id": a, "title/ca": "Primera proposta del cercle", "merged_into/id": b},
+        {**base, "id": b, "title/ca": "Segona proposta del cercle", "merged_into/id": c},
+        {**base, "id": c, "title/ca": "Tercera proposta del cercle", "merged_into/id": a},
+        {**base, "id": str(uuid.uuid4()), "title/ca": "Una proposta sense fusionar"}], "cycle.csv")
+    with db.read() as s:
+        one = F.preview_import(s, self_merge, sid)
+        three = F.preview_import(s, cycle, sid)
+    assert [(r.status, r.messages) for r in one.rows] == [("error", ("A proposal cannot be merged into itself.",))]
+    assert [r.status for r in three.rows] == ["error", "error", "error", "new"]
+    assert three.rows[0].messages == ("The merges in the file go round in a circle "
+                                      "(a proposal merged, through others, into itself).",)
+    with pytest.raises(ValidationError):
+        with db.write() as s:
+            F.import_file(s, cycle, sid)
+    with db.read() as s:
+        assert s.query(Proposal).count() == 0
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"supports": "-3"}, "Supports cannot be negative."),
+    ({"supports": "1e30"}, "Too many supports."),
+    ({"latitude": "95", "longitude": "2.1"}, "Latitude must be between -90 and 90"),
+    ({"title/ca": "Curta"}, "is too short"),
+    ({"title/ca": "Llarga " * 40}, "is too long"),
+    ({"local_supports": "9", "supports": "2"}, "More supports counted in the room (9) than in total (2)."),
+])
+def test_rows_marked_as_from_decidim_are_validated_like_any_other(db, tmp_path, change, message):
+    sid = make_session(db)
+    row = {"id": str(uuid.uuid4()), "title/ca": "Bancs nous a la plaça Fictícia", "author_kind": "session",
+           "status": "published", "source": "decidim", "decidim/id": "101", "supports": "4", **change}
+    with db.read() as s:
+        preview = F.preview_import(s, _native_file(tmp_path, [row]), sid)
+    assert preview.rows[0].status == "error" and message in preview.rows[0].messages[0]
+
+
+@pytest.mark.parametrize("column,value,message", [("supports", "-1", "Supports cannot be negative."),
+                                                  ("supports", "1e30", "Too many supports."),
+                                                  ("latitude", "181", "Latitude must be between")])
+def test_decidim_export_rows_are_validated(db, tmp_path, column, value, message):
+    sid = make_session(db, taxonomies=False)
+    data = json.loads((SAMPLES / "proposals_export.json").read_text(encoding="utf-8"))
+    data[0][column] = value
+    if column == "latitude":
+        data[0]["longitude"] = 2.0
+    (tmp_path / "e.json").write_text(json.dumps(data), encoding="utf-8")
+    with db.read() as s:
+        preview = F.preview_import(s, tmp_path / "e.json", sid)
+    assert preview.rows[0].status == "error" and message in preview.rows[0].messages[0]
+    assert all(r.status == "new" for r in preview.rows[1:])
+
+
+def test_supports_added_in_the_room_survive_a_reimport(db, tmp_path):
+    sid = make_session(db, taxonomies=False)
+    with db.write() as s:
+        F.import_file(s, SAMPLES / "proposals_export.json", sid)
+    with db.write() as s:
+        row = [r for r in P.list_proposals(s, sid) if r.decidim_id == "102"][0]
+        platform = row.supports
+        P.add_supports(s, row.id, 5)  # counted in the room
+        with pytest.raises(ValidationError, match="the room can add supports, not remove the platform's"):
+            P.set_supports(s, row.id, platform - 1)
+    data = json.loads((SAMPLES / "proposals_export.json").read_text(encoding="utf-8"))
+    data[1]["supports"] = platform + 10  # the platform counted more meanwhile
+    (tmp_path / "e.json").write_text(json.dumps(data), encoding="utf-8")
+    with db.write() as s:
+        F.import_file(s, tmp_path / "e.json", sid)
+    with db.read() as s:
+        again = P.find_proposal(s, str(row.id))
+        assert again.supports == platform + 10 + 5
+        assert s.get(Proposal, row.id).local_supports == 5
+        # Our own file carries the room's part, so a move to another laptop keeps it too.
+        F.export_session(s, sid, tmp_path / "own.csv", "csv")
+    other = Database(tmp_path / "other.db")
+    try:
+        sid2 = make_session(other)
+        with other.write() as s:
+            F.import_file(s, tmp_path / "own.csv", sid2)
+        with other.read() as s:
+            moved = s.scalar(select(Proposal).where(Proposal.decidim_id == "102"))
+            assert (moved.supports, moved.local_supports) == (platform + 15, 5)
+    finally:
+        other.close()

@@ -1,0 +1,25 @@
+"""Supports counted in the room on a proposal that came from the platform (``local_supports``),
+kept apart so that re-importing the platform's export does not overwrite them.
+
+A plain ADD COLUMN (nullable, no rebuild): no row is copied, no digest of the audit chain changes.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-24 08:30:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column('proposal', sa.Column('local_supports', sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.drop_column('local_supports')
