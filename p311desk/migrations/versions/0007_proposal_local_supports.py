@@ -3,15 +3,15 @@ kept apart so that re-importing the platform's export does not overwrite them.
 
 A plain ADD COLUMN (nullable, no rebuild): no row is copied, no digest of the audit chain changes.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-24 08:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
