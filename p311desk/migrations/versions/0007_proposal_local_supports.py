@@ -17,7 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('proposal', sa.Column('local_supports', sa.Integer(), nullable=True))
+    # Idempotent: a database stamped back to an older revision may already have the column.
+    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns('proposal')}
+    if 'local_supports' not in columns:
+        op.add_column('proposal', sa.Column('local_supports', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
