@@ -313,6 +313,7 @@ class Body(Tracked, Base):
     """A standing body (òrgan de participació, council) whose members vote in its sessions."""
 
     __tablename__ = "body"
+    __audit_entity__ = "body"
     name: Mapped[str] = mapped_column(String(300), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
 
@@ -321,6 +322,7 @@ class BodyMember(Tracked, Base):
     """A member of a body with a role and an integer vote weight (an entity may have 2 votes)."""
 
     __tablename__ = "body_member"
+    __audit_entity__ = "body_member"
     body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("body.id"), index=True)
     participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"), index=True)
     role: Mapped[str] = mapped_column(String(100), default="")
@@ -333,6 +335,7 @@ class Delegation(Tracked, Base):
     """A member's vote carried by another member of the same body, for one session."""
 
     __tablename__ = "delegation"
+    __audit_entity__ = "delegation"
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participation_session.id"), index=True)
     body_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("body.id"))
     from_participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"))
@@ -352,6 +355,7 @@ class VoteQuestion(Tracked, Base):
     vote) and ``ballot_digest`` the SHA-256 of the sorted ballot set, also in the audit log."""
 
     __tablename__ = "vote_question"
+    __audit_entity__ = "vote_question"
     session_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("participation_session.id", ondelete="CASCADE"), index=True
     )
@@ -411,7 +415,10 @@ class VoteParticipation(Base):
 
 
 class SecretBallot(Base):
-    """An anonymous ballot of a secret vote: a random key (``WITHOUT ROWID``, so neither rowid nor
+    """Never audited per row (no ``__audit_entity__``): the audit records counts and, at close,
+    the digest of the sorted ballot set.
+
+    An anonymous ballot of a secret vote: a random key (``WITHOUT ROWID``, so neither rowid nor
     physical order tells when it was written), the question and the choice — nothing else. A voter
     of weight *w* leaves *w* unit ballots, so no ballot carries a weight that singles anyone out."""
 
@@ -426,6 +433,7 @@ class VoteRecord(Tracked, Base):
     """An open (named) vote: who voted what, with the weight applied (roll call, kiosk)."""
 
     __tablename__ = "vote_record"
+    __audit_entity__ = "vote_record"
     question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vote_question.id"), index=True)
     participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"))
     cast_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("participant.id"))

@@ -8,7 +8,7 @@ import json
 
 from p311desk import sessions, votes
 from p311desk.errors import ValidationError
-from p311desk.i18n import _
+from p311desk.i18n import _, format_local
 
 METHODS = {"yes-no": "yes_no", "single": "single", "multiple": "multiple", "points": "points", "budget": "budget"}
 
@@ -128,6 +128,15 @@ def register(sub) -> None:
     q.add_argument("question")
     q.set_defaults(func=cmd_roll_call)
 
+    p = sub.add_parser("closing", help=_("close a session in stages: count, results, minutes generated, minutes signed"))
+    p.add_argument("session")
+    p.add_argument("stage", nargs="?", choices=["count", "results", "minutes-signed"],
+                   help=_("the stage to record (without it: list the stages)"))
+    p.add_argument("--attach", help=_("a photo or scan (PDF, JPEG, PNG) of the signed minutes"))
+    p.add_argument("--by", default="", help=_("who records the stage (default: this computer's user)"))
+    p.add_argument("--note", default="")
+    p.set_defaults(func=cmd_closing)
+
 
 def _session(ctx, ref):
     with ctx.db.read() as s:
@@ -199,15 +208,19 @@ def cmd_body_list(args, ctx) -> int:
     return 0
 
 
+def _who(by: str) -> str:
+    if by:
+        return by
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name on this system: leave it empty
+        return ""
+
+
 def cmd_delegation_add(args, ctx) -> int:
     sid = _session(ctx, args.session)
     body_id = _body(ctx, args.body)
-    by = args.by
-    if not by:
-        try:
-            by = getpass.getuser()
-        except Exception:  # noqa: BLE001 - no user name on this system: leave it empty
-            by = ""
+    by = _who(args.by)
     with ctx.db.write() as s:
         d = votes.add_delegation(s, sid, args.giver, args.holder, body_id=body_id, entered_by=by,
                                  max_held=args.max_held)
@@ -398,4 +411,25 @@ def cmd_roll_call(args, ctx) -> int:
         rows = votes.roll_call(s, qid)
     for name, code, weight, what, how in rows:
         ctx.print(f"{code:<10} {weight:>3}  {name:<30} {what}  {how}".rstrip())
+    return 0
+
+
+def cmd_closing(args, ctx) -> int:
+    sid = _session(ctx, args.session)
+    with ctx.db.write() as s:
+        if args.stage in ("count", "results"):
+            rows = votes.advance_closing(s, sid, args.stage, by=_who(args.by), note=args.note)
+        elif args.stage == "minutes-signed":
+            from p311desk.paths import data_dir
+
+            rows = votes.record_minutes_signed(s, sid, attachment=args.attach,
+                                               store_dir=data_dir(ctx.data_dir) / "attachments",
+                                               by=_who(args.by), note=args.note)
+        else:
+            rows = votes.closing_stages(s, sid)
+    for r in rows:
+        mark = "✓" if r.done else "·"
+        when = format_local(r.done_at) if r.done_at else ""
+        doc = f"  {r.document_name} ({r.document_sha256[:12]})" if r.document_sha256 else ""
+        ctx.print(f"{mark} {_(votes.STAGE_NAMES[r.stage]):<22} {when:<16} {r.done_by}{doc}".rstrip())
     return 0

@@ -5,9 +5,16 @@ participatory budgets, results that explain themselves, and the stages of closin
 This is the package's public surface; other packages, the CLI and the UI use only these names.
 Pure tallying lives in :mod:`p311desk.votes.tally` (no database): import it directly.
 
-For the minutes (issue 10): when the minutes PDF of a session is generated, call
-``record_minutes_generated(s, session_id, document_name, sha256, by="")`` in the same unit of
-work; it records the "minutes generated" closing stage (audited) and returns the stages.
+Closing a session in stages (count → results → minutes generated → minutes signed):
+``closing_stages``, ``advance_closing`` (count, results), ``record_minutes_generated`` and
+``record_minutes_signed`` (which closes the session; a closed session is read-only).
+
+For the minutes (issue 10): when the minutes document of a session is generated, call
+``votes.record_minutes_generated(s, session_id, document_name, sha256, by="")`` in the same unit
+of work (``sha256``: hex digest of the file). It records the "minutes generated" stage, audited,
+and returns the stages; it refuses (InvalidTransition) until "count" and "results" are recorded
+and if minutes were already recorded. The roll-call table for the minutes: ``roll_call``;
+each question's frozen result: ``results``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,15 @@ from p311desk.votes.bodies import (
     preview_members,
     revoke_delegation,
 )
+from p311desk.votes.closing import (
+    STAGE_NAMES,
+    STAGES,
+    StageInfo,
+    record_minutes_generated,
+    record_minutes_signed,
+)
+from p311desk.votes.closing import advance as advance_closing
+from p311desk.votes.closing import stages as closing_stages
 from p311desk.votes.explain import RULE_NAMES, money
 from p311desk.votes.service import (
     METHOD_NAMES,
@@ -67,6 +83,13 @@ from p311desk.votes.service import (
 )
 
 __all__ = [
+    "STAGES",
+    "STAGE_NAMES",
+    "StageInfo",
+    "advance_closing",
+    "closing_stages",
+    "record_minutes_generated",
+    "record_minutes_signed",
     "METHOD_NAMES",
     "RULE_NAMES",
     "STATUS_NAMES",

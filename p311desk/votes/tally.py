@@ -195,7 +195,14 @@ def count(spec: Spec, ballots: Iterable[tuple[Sequence[int], int]] = (),
     votes = [0] * spec.n_options
     blank = abstain = invalid = valid = 0
     n = spec.n_options
+    borda = spec.method == "points" and spec.points == "borda"
+    full_ranking = set(range(n))
     for choice, weight in grouped.items():
+        if borda and len(choice) == n and set(choice) == full_ranking:  # the common case, valid as is
+            valid += weight
+            for rank, c in enumerate(choice):
+                votes[c] += weight * (n - 1 - rank)
+            continue
         try:
             choice = validate(spec, choice)
         except InvalidBallot:
@@ -206,7 +213,7 @@ def count(spec: Spec, ballots: Iterable[tuple[Sequence[int], int]] = (),
             blank += weight
         elif choice == (ABSTAIN,):
             abstain += weight
-        elif spec.method == "points" and spec.points == "borda":
+        elif borda:
             for rank, c in enumerate(choice):
                 votes[c] += weight * (n - 1 - rank)
         else:
@@ -264,16 +271,17 @@ def equal_shares(costs: Sequence[int], budget: int, ballots: Iterable[tuple[Sequ
 
     projects = [Project(f"{i:05d}", int(c)) for i, c in enumerate(costs)]
     instance = Instance(projects, budget_limit=int(budget))
-    profile = ApprovalProfile(instance=instance)
     votes = [0] * len(costs)
+    approvals = []
     for choice, weight in ballots:
         if choice and choice[0] != ABSTAIN:
-            ballot = ApprovalBallot(projects[c] for c in choice)
-            profile.extend([ballot] * int(weight))
+            ballot = ApprovalBallot([projects[c] for c in choice])
+            approvals.extend([ballot] * int(weight))
             for c in choice:
                 votes[c] += int(weight)
-    if not len(profile):
+    if not approvals:
         return ()
+    profile = ApprovalProfile(approvals, instance=instance)
     chosen = {int(p.name) for p in method_of_equal_shares(instance, profile, sat_class=Cost_Sat)}
     if complete:
         left = int(budget) - sum(int(costs[i]) for i in chosen)

@@ -140,4 +140,9 @@ def test_votes_end_to_end(tmp_path, capsys):
                             "equal_shares": ["Parc infantil", "Casal de joves"]}
     assert [o["votes"] for o in r["options"]] == [18, 18, 12, 0]
     assert r["outcome"] == "selected" and "79,000 of 100,000" in r["explanation"]
+    # --- closing the session in stages ---------------------------------------------------------
+    cli("closing", sid, "count", "--by", "Secretaria")
+    stages = cli("closing", sid, "results", "--by", "Secretaria").splitlines()
+    assert stages[0].startswith("✓ Count") and stages[1].startswith("✓ Results") and stages[2].startswith("· ")
+    assert "earlier closing stages" in cli("closing", sid, "minutes-signed", ok=False)
     assert "intact" in cli("audit", "verify")

@@ -180,3 +180,37 @@ def test_create_refuses_bad_questions(db, room):
             votes.create_question(s, room.session_id, "Q", method="budget", options=["A", "B"])
         with pytest.raises(ValidationError, match="quorum"):
             votes.create_question(s, room.session_id, "Q", quorum="3/2")
+
+
+def test_closing_stages_in_order_then_read_only(db, room, tmp_path):
+    qid = _q(db, room.session_id)
+    sid = room.session_id
+    with db.write() as s:
+        with pytest.raises(InvalidTransition, match="earlier closing stages"):
+            votes.advance_closing(s, sid, "results")
+        with pytest.raises(InvalidTransition, match="Close every open vote"):
+            votes.advance_closing(s, sid, "count")
+    with db.write() as s:
+        votes.cast(s, qid, room.codes[0], ["yes"])
+        votes.close_question(s, qid)
+        votes.advance_closing(s, sid, "count", by="Anna")
+        votes.advance_closing(s, sid, "results", by="Anna")
+        with pytest.raises(ValidationError, match="SHA-256"):
+            votes.record_minutes_generated(s, sid, "acta.pdf", "nope")
+        votes.record_minutes_generated(s, sid, "acta.pdf", "ab" * 32, by="print")
+        with pytest.raises(InvalidTransition, match="already recorded"):
+            votes.record_minutes_generated(s, sid, "acta.pdf", "ab" * 32)
+    scan = tmp_path / "acta signada.jpg"
+    scan.write_bytes(b"\xff\xd8 signed minutes")
+    with db.write() as s:
+        rows = votes.record_minutes_signed(s, sid, attachment=scan, store_dir=tmp_path / "att", by="Anna")
+    assert [r.done for r in rows] == [True, True, True, True]
+    assert rows[3].document_name == "acta signada.jpg" and (tmp_path / "att" / f"{rows[3].document_sha256}.jpg").exists()
+    with db.read() as s:
+        kinds = [e.kind for e in s.query(AuditEvent).filter_by(kind="session.closing_stage")]
+        from p311desk import sessions
+
+        assert sessions.get_session(s, sid).status == "closed"
+    assert len(kinds) == 4
+    with db.write() as s, pytest.raises(InvalidTransition, match="read-only"):
+        votes.create_question(s, sid, "Una altra?")
