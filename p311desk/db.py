@@ -314,6 +314,15 @@ class Database:
         finally:
             session.close()  # rolls back; loaded objects stay usable (detached, not expired)
 
+    def reload(self) -> None:
+        """After the file's content was replaced underneath (a restore): drop pooled connections,
+        upgrade the content if it is older, and read its device id again."""
+        self.engine.dispose()
+        self._read_engine.dispose()
+        self.upgrade_snapshot = upgrade(self.engine)
+        self.device_id = ""
+        self.device_id = self._ensure_device_id()
+
     def snapshot(self, dest: str | os.PathLike) -> Path:
         """A consistent copy of this database at ``dest`` (see :func:`snapshot`)."""
         return snapshot(self.path, dest)

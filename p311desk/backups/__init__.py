@@ -1,4 +1,5 @@
-"""The whole database out of the app: an XLSX export with one sheet per table.
+"""The whole database out of the app and back: backups (consistent SQLite copies, automatic and on
+demand, inspected and restored) and the XLSX export with one sheet per table.
 
 This is the package's public surface; other packages, the CLI and the UI use only these names."""
 
@@ -7,7 +8,33 @@ from __future__ import annotations
 from p311desk.backups.export import (
     export_database,
 )
+from p311desk.backups.snapshots import (
+    KEEP,
+    BackupFile,
+    BackupSummary,
+    RestoreResult,
+    SessionLine,
+    automatic_backup,
+    backups_folder,
+    default_backup_path,
+    describe_backup,
+    list_backups,
+    restore_backup,
+    take_backup,
+)
 
 __all__ = [
+    "KEEP",
+    "BackupFile",
+    "BackupSummary",
+    "RestoreResult",
+    "SessionLine",
+    "automatic_backup",
+    "backups_folder",
+    "default_backup_path",
+    "describe_backup",
     "export_database",
+    "list_backups",
+    "restore_backup",
+    "take_backup",
 ]

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "p311desk.cli.proposals_commands",
     "p311desk.cli.attendance_commands",
     "p311desk.cli.votes_commands",
+    "p311desk.cli.backup_commands",
 ]
 
 

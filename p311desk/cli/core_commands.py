@@ -111,7 +111,25 @@ def cmd_sessions_transition(args, ctx) -> int:
         info = fn(s, info.id)
     ctx.print(_("Session “{title}” is now {status}.").format(
         title=info.title, status=_(sessions.STATUSES[info.status]).lower()))
+    if args.transition == "close":
+        back_up_closed_session(ctx)
     return 0
+
+
+def back_up_closed_session(ctx) -> None:
+    """A closed session is a milestone: keep a copy of the database as it is now."""
+    import sys
+
+    from p311desk.errors import DomainError
+
+    try:
+        path = backups.automatic_backup(ctx.db, "session-closed")
+    except (DomainError, OSError) as err:
+        reason = err.message() if isinstance(err, DomainError) else str(err)
+        print(_("The session is closed, but the automatic backup failed: {reason}").format(reason=reason),
+              file=sys.stderr)
+        return
+    ctx.print(_("Backup taken: {path}").format(path=path))
 
 
 def cmd_audit_verify(args, ctx) -> int:
