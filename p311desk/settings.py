@@ -15,6 +15,9 @@ from p311desk.models import Setting
 @dataclass
 class AppSettings:
     municipality: str = ""
+    # The municipality's logo for printed documents, as a data URI (SVG, PNG or JPEG) so that it
+    # travels with the database; empty: the documents carry the name only.
+    municipality_logo: str = ""
     language: str = "ca"
     platform_host: str = ""  # e.g. "participa311.diba.cat"; empty = work fully offline
     decidim_version: str = "0.30"

@@ -302,6 +302,8 @@ class AttendanceRow:
     registered: bool
     checked_in_at: dt.datetime | None
     method: str | None
+    phone: str | None = None
+    birth_year: int | None = None  # from the birth date or the year alone; None: not collected
 
     @property
     def full_name(self) -> str:
@@ -323,7 +325,8 @@ def attendance_list(s: Session, session_id: uuid.UUID) -> list[AttendanceRow]:
             a = present.get(p.id)
             rows.append(AttendanceRow(p.id, p.given_name, p.family_name, p.email, p.organisation,
                                       p.checkin_code, p.id in registered,
-                                      a.checked_in_at if a else None, a.method if a else None))
+                                      a.checked_in_at if a else None, a.method if a else None,
+                                      p.phone, p.birth_date.year if p.birth_date else p.birth_year))
     rows.sort(key=lambda r: (fold(r.family_name), fold(r.given_name)))
     return rows
 

@@ -32,6 +32,16 @@ class SpaceInfo:
     space_type: str
     decidim_id: str | None
     components: tuple[ComponentInfo, ...]
+    slug: str | None = None
+    platform_host: str | None = None
+
+    @property
+    def url_path(self) -> str | None:
+        """The space's page on its Decidim platform, relative to the host (``/processes/slug``)."""
+        if not self.slug:
+            return None
+        folder = "assemblies" if self.space_type == "assembly" else "processes"
+        return f"/{folder}/{self.slug}"
 
     def components_of(self, manifest: str) -> list[ComponentInfo]:
         return [c for c in self.components if c.manifest_name == manifest]
@@ -54,7 +64,8 @@ def list_spaces(s: Session) -> list[SpaceInfo]:
             ComponentInfo(c.id, c.manifest_name, pick_localized(c.name), c.decidim_id, dict(c.settings or {}))
             for c in components if c.space_id == space.id
         )
-        result.append(SpaceInfo(space.id, pick_localized(space.title), space.space_type, space.decidim_id, comps))
+        result.append(SpaceInfo(space.id, pick_localized(space.title), space.space_type, space.decidim_id, comps,
+                                space.slug, space.platform_host))
     return sorted(result, key=lambda x: x.title.casefold())
 
 

@@ -1,0 +1,58 @@
+"""``p311desk-cli print``, run in-process on a sample session."""
+
+import zipfile
+
+import pytest
+
+from p311desk.cli import main
+from p311desk.db import open_database
+from tests.core.printing.conftest import make_sample
+
+pypdf = pytest.importorskip("pypdf")
+
+
+@pytest.fixture
+def session_prefix(tmp_path):
+    db = open_database(tmp_path)
+    try:
+        return str(make_sample(db).session_id)[:8]
+    finally:
+        db.close()
+
+
+def _run(capsys, tmp_path, *args):
+    code = main(["--data-dir", str(tmp_path), *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_print_kinds_to_files(tmp_path, capsys, session_prefix):
+    out = tmp_path / "out" / "credentials.pdf"
+    code, text, _err = _run(capsys, tmp_path, "print", "credentials", session_prefix, "-o", str(out),
+                            "--per-page", "24", "--sort", "organisation")
+    assert code == 0 and "1 page" in text
+    assert len(pypdf.PdfReader(out).pages) == 1
+    out = tmp_path / "acta.odt"
+    code, _text, _err = _run(capsys, tmp_path, "print", "minutes", session_prefix, "-o", str(out), "--lang", "es")
+    assert code == 0 and zipfile.is_zipfile(out)
+    out = tmp_path / "forms.pdf"
+    code, text, _err = _run(capsys, tmp_path, "print", "forms", session_prefix, "-o", str(out), "--count", "3",
+                            "--paper", "A5")
+    assert code == 0 and len(pypdf.PdfReader(out).pages) == 3
+
+
+def test_print_refusals_leave_no_file(tmp_path, capsys, session_prefix):
+    out = tmp_path / "handout.pdf"
+    code, _text, err = _run(capsys, tmp_path, "print", "handout", session_prefix, "-o", str(out))
+    assert code == 1 and "web address" in err
+    assert not out.exists() and not list(tmp_path.glob(".p311desk-*"))
+    code, _text, err = _run(capsys, tmp_path, "print", "signatures", session_prefix, "-o", str(tmp_path / "x.odt"))
+    assert code == 1 and "ODT" in err
+
+
+def test_print_help_lists_the_kinds(capsys):
+    with pytest.raises(SystemExit):
+        main(["print", "--help"])
+    text = capsys.readouterr().out
+    for kind in ("handout", "credentials", "forms", "signatures", "absent", "minutes"):
+        assert kind in text
