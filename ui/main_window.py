@@ -34,7 +34,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("checkin", N_("Check-in"), "ui.pages.checkin:CheckinPage"),
     ("proposals", N_("Proposals"), "ui.pages.proposals:ProposalsPage"),
     ("votes", N_("Votes"), "ui.pages.votes:VotesPage"),
-    ("print", N_("Print"), None),
+    ("print", N_("Print"), "ui.pages.print:PrintPage"),
     ("sync", N_("Sync"), None),
     ("settings", N_("Settings"), "ui.pages.settings:SettingsPage"),
 ]

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from p311desk import printing, sessions
+from p311desk import printing, sessions, votes
 from p311desk.errors import ValidationError
 from p311desk.i18n import LANGUAGES, _
 
@@ -27,9 +27,9 @@ def register(sub) -> None:
     p.add_argument("--lang", dest="doc_lang", choices=sorted(LANGUAGES),
                    help=_("language of the document (default: the session's)"))
     p.add_argument("--paper", choices=printing.PAPERS, default="A4")
-    p.add_argument("--per-page", type=int, help=_("credentials: 8, or 24 for 3 × 8 label sheets; handouts: 1, 2 or 4; forms: 1 or 2"))
+    p.add_argument("--per-page", type=int, help=_("credentials, ballots: 8, or 24 for 3 × 8 label sheets; handouts: 1, 2 or 4; forms: 1 or 2"))
     p.add_argument("--sort", choices=printing.SORTS, default="surname", help=_("order of people (default: surname)"))
-    p.add_argument("--count", type=int, help=_("forms, handouts: how many"))
+    p.add_argument("--count", type=int, help=_("ballots, forms, handouts: how many"))
     p.add_argument("--blank-rows", type=int, default=10, help=_("signature sheet: blank rows for walk-ins (default 10)"))
     p.add_argument("--url", help=_("handout: the web address of the QR (default: the session's space on the platform)"))
     p.add_argument("--text", help=_("handout: the text under the title"))
@@ -41,11 +41,14 @@ def register(sub) -> None:
 def cmd_print(args, ctx) -> int:
     out = Path(args.output)
     fmt = args.format or ("odt" if out.suffix.lower() == ".odt" else "pdf")
-    with ctx.db.read() as s:
+    unit = ctx.db.write if args.kind in printing.WRITES else ctx.db.read
+    with unit() as s:
         session = sessions.find_session(s, args.session)
         question_id = None
         if args.question:
-            question_id = _find_question(s, session.id, args.question)
+            question_id = votes.find_question(s, args.question).id
+        elif args.kind == "ballots":
+            raise ValidationError("Say which question the ballots are for (--question).")
         options = printing.PrintOptions(
             kind=args.kind, lang=args.doc_lang, paper=args.paper, per_page=args.per_page, sort=args.sort,
             question_id=question_id, count=args.count, blank_rows=args.blank_rows, url=args.url,
@@ -71,7 +74,3 @@ def ctx_ngettext(singular: str, plural: str, n: int) -> str:
     from p311desk.i18n import ngettext
 
     return ngettext(singular, plural, n)
-
-
-def _find_question(s, session_id, ref: str):
-    raise ValidationError("Ballots are not available yet.")

@@ -8,7 +8,7 @@ reportlab is imported only when a document is rendered."""
 from __future__ import annotations
 
 from p311desk.printing.context import SORTS, PrintOptions
-from p311desk.printing.documents import KINDS, render
+from p311desk.printing.documents import KINDS, WRITES, render
 
 PAPERS = ("A4", "A5")
 
@@ -20,4 +20,4 @@ def logo_data_uri(content: bytes, filename: str) -> str:
     return make(content, filename)
 
 
-__all__ = ["KINDS", "PAPERS", "PrintOptions", "SORTS", "logo_data_uri", "render"]
+__all__ = ["KINDS", "PAPERS", "WRITES", "PrintOptions", "SORTS", "logo_data_uri", "render"]

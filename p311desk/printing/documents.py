@@ -14,15 +14,19 @@ from p311desk.errors import ValidationError
 from p311desk.i18n import N_
 from p311desk.printing.context import PrintOptions
 
-# kind -> (label, module). Ballots join once votes can issue them.
+# kind -> (label, module)
 KINDS: dict[str, tuple[str, str]] = {
     "handout": (N_("Handout with the process QR"), "p311desk.printing.handout"),
     "credentials": (N_("Personal credentials"), "p311desk.printing.credentials"),
+    "ballots": (N_("Paper ballots for a question"), "p311desk.printing.ballots"),
     "forms": (N_("Blank proposal forms"), "p311desk.printing.forms"),
     "signatures": (N_("Attendance signature sheet"), "p311desk.printing.signatures"),
     "absent": (N_("Who has not arrived yet"), "p311desk.printing.absent"),
     "minutes": (N_("Minutes"), "p311desk.printing.minutes"),
 }
+
+# Kinds whose printing writes (ballots issue signed serials): render them in a write unit of work.
+WRITES = frozenset({"ballots"})
 
 
 def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target,

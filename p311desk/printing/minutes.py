@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from p311desk import attendance, proposals, sessions
+from p311desk import attendance, proposals, sessions, votes
 from p311desk.i18n import format_local
 from p311desk.models import AuditEvent
 from p311desk.printing.context import PrintOptions, make_job, session_date
@@ -27,7 +27,8 @@ AGE_BANDS = ((14, 17), (18, 29), (30, 44), (45, 64), (65, None))
 
 @dataclass
 class Block:
-    """One piece of the minutes: ``kind`` is title | h | p | small | facts | table | signatures."""
+    """One piece of the minutes: ``kind`` is title | h | h3 | p | small | code | facts | table |
+    signatures."""
 
     kind: str
     text: str = ""
@@ -162,7 +163,40 @@ def content(s: Session, session_id: uuid.UUID, job: Job) -> Minutes:
 
 def vote_blocks(s: Session, session_id: uuid.UUID, job: Job) -> list[Block]:
     """The votes of the session (questions, method, quorum, result, explanation, roll calls)."""
-    return []
+    _ = job.gettext
+    questions = votes.list_questions(s, session_id)
+    blocks = [Block("h", _("Votes"))]
+    if not questions:
+        return blocks + [Block("p", _("No questions were put to the vote."))]
+    for number, q in enumerate(questions, start=1):
+        r = votes.results(s, q.id)
+        blocks.append(Block("h3", f"{number}. {q.title}"))
+        facts = [
+            [_("Method"), _(votes.METHOD_NAMES.get(q.method, q.method))],
+            [_("Kind of vote"), _("secret") if q.secret else _("public")],
+            [_("State"), _(votes.STATUS_NAMES.get(q.status, q.status))],
+            [_("Quorum"), (_("{required} required, {reached}").format(
+                required=r.quorum_required, reached=_("reached") if r.quorum_reached else _("not reached"))
+                if r.quorum_required is not None else _("none"))],
+            [_("Voters"), _("{cast} of {eligible} (present {present})").format(
+                cast=r.cast, eligible=r.eligible, present=r.present)],
+        ]
+        blocks.append(Block("facts", rows=facts))
+        rows = [[o.label, "—" if o.votes is None else str(o.votes)] for o in r.options]
+        rows += [[_("Blank"), str(r.blank)], [_("Abstentions"), str(r.abstain)], [_("Invalid"), str(r.invalid)]]
+        blocks.append(Block("table", header=[_("Option"), _("Votes")], rows=rows, widths=[0.7, 0.3], right=(1,)))
+        if r.explanation:
+            blocks.append(Block("p", r.explanation))
+        if r.digest:
+            blocks.append(Block("small", _("Ballot set digest: {digest}").format(digest=r.digest)))
+        if not q.secret:
+            table = [row for row in votes.roll_call(s, q.id)]
+            if table:
+                blocks.append(Block("p", _("Roll call:")))
+                blocks.append(Block("table", header=[_("Name"), _("Weight"), _("Vote"), _("Notes")],
+                                    rows=[[n, str(w), what, how] for n, _code, w, what, how in table],
+                                    widths=[0.4, 0.1, 0.25, 0.25], right=(1,)))
+    return blocks
 
 
 def sorted_names(names: list[str]) -> list[str]:
@@ -195,6 +229,8 @@ def write_pdf(minutes: Minutes, job: Job, target) -> int:
             story.append(Paragraph(esc(b.text), st.title))
         elif b.kind == "h":
             story.append(Paragraph(esc(b.text), st.h2))
+        elif b.kind == "h3":
+            story.append(Paragraph(esc(b.text), st.cell_bold))
         elif b.kind == "p":
             story.append(Paragraph(esc(b.text), st.body))
         elif b.kind == "small":

@@ -106,6 +106,8 @@ def write(minutes: Minutes, job: Job, target) -> None:
             doc.text.addElement(H(outlinelevel=1, stylename=st["Minutes Title"], text=b.text))
         elif b.kind == "h":
             doc.text.addElement(H(outlinelevel=2, stylename=st["Minutes Heading"], text=b.text))
+        elif b.kind == "h3":
+            doc.text.addElement(H(outlinelevel=3, stylename=st["Minutes Cell Bold"], text=b.text))
         elif b.kind in ("p", "small", "code"):
             name = {"p": "Minutes Body", "small": "Minutes Small", "code": "Minutes Code"}[b.kind]
             doc.text.addElement(P(stylename=st[name], text=b.text))

@@ -1,0 +1,70 @@
+"""Paper ballots: every sheet different, option codes decoded from the rasterised PDF are
+accepted by the votes scan once and refused the second time; the minutes carry the result."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from p311desk import printing, qr, votes
+from tests.core.printing.test_documents import assert_inside_pages, qr_codes, texts
+
+
+@pytest.fixture
+def question(db, sample):
+    with db.write() as s:
+        q = votes.create_question(s, sample.session_id, "Aprovem la plaça de l'Església com a zona de vianants?",
+                                  method="yes_no")
+        votes.open_question(s, q.id)
+    return q
+
+
+def test_ballots_scan_once(db, sample, question):
+    buf = io.BytesIO()
+    with db.write() as s:
+        pages = printing.render(s, sample.session_id, printing.PrintOptions(
+            "ballots", question_id=question.id, count=10, lang="ca"), buf)
+    pdf = buf.getvalue()
+    assert pages == 2  # 8 per A4
+    body = texts(pdf)
+    assert "Aprovem la plaça" in body[0] and "Papereta núm. 1" in body[0] and "Papereta núm. 10" in body[1]
+    codes = qr_codes(pdf, 0, dpi=200)
+    assert len(codes) == 24  # 8 ballots × (yes, no, abstain)
+    decoded = [qr.decode(c) for c in codes]
+    assert all(d.kind == "option" for d in decoded)
+    assert len({d.serial for d in decoded}) == 8  # never two identical sheets
+    assert_inside_pages(pdf)
+
+    yes = next(c for c, d in zip(codes, decoded) if d.option == 0)
+    with db.write() as s:
+        assert votes.scan(s, question.id, yes).ballots == 1
+    with db.write() as s, pytest.raises(votes.VoteRefused):
+        votes.scan(s, question.id, yes)
+
+    with db.write() as s:
+        votes.close_question(s, question.id)
+    out = io.BytesIO()
+    with db.read() as s:
+        printing.render(s, sample.session_id, printing.PrintOptions("minutes", lang="ca"), out)
+    minutes = " ".join(texts(out.getvalue())).replace("\n", " ")
+    assert "zona de vianants" in minutes and "Votacions" in minutes
+
+
+def test_cancelled_ballots_issue_nothing(db, sample, question):
+    import threading
+
+    from p311desk.errors import Cancelled
+
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled), db.write() as s:
+        printing.render(s, sample.session_id, printing.PrintOptions("ballots", question_id=question.id, count=5),
+                        io.BytesIO(), cancel=cancel)
+    buf = io.BytesIO()
+    with db.write() as s:
+        printing.render(s, sample.session_id, printing.PrintOptions(
+            "ballots", question_id=question.id, count=1, per_page=1), buf)
+    code = qr_codes(buf.getvalue(), 0)[0]
+    with db.write() as s:
+        votes.scan(s, question.id, code)  # the one issued after the cancelled job counts
