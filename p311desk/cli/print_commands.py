@@ -39,8 +39,8 @@ def register(sub) -> None:
 
 
 def cmd_print(args, ctx) -> int:
-    out = Path(args.output)
-    fmt = args.format or ("odt" if out.suffix.lower() == ".odt" else "pdf")
+    fmt = args.format or ("odt" if Path(args.output).suffix.lower() == ".odt" else "pdf")
+    out = ctx.output_file(args.output, (f".{fmt}",))
     unit = ctx.db.write if args.kind in printing.WRITES else ctx.db.read
     with unit() as s:
         session = sessions.find_session(s, args.session)
@@ -54,7 +54,6 @@ def cmd_print(args, ctx) -> int:
             question_id=question_id, count=args.count, blank_rows=args.blank_rows, url=args.url,
             text=args.text, format=fmt)
         # Written beside the target and moved into place: a refused or failed job leaves no half file.
-        out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".p311desk-", suffix=out.suffix, dir=out.parent)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QPushButton
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
 from p311desk import votes
 from tests.core.printing.conftest import make_sample
@@ -51,7 +51,7 @@ def test_preview_save_and_print(window, qtbot, wait_idle, tmp_path):
     page.save_odt(str(odt))
     wait_idle(window)
     assert zipfile.is_zipfile(odt)
-    window.grab().save(str(tmp_path / "print_page.png"))
+    window.grab().save("/tmp/print_page.png")
 
 
 def test_ballots_only_on_request(window, qtbot, wait_idle):
@@ -71,3 +71,21 @@ def test_ballots_only_on_request(window, qtbot, wait_idle):
     qtbot.waitUntil(lambda: page._current is not None, timeout=15000)
     wait_idle(window)
     assert page.document.pageCount() == 1
+
+
+def test_settings_logo(window, qtbot, wait_idle, tmp_path):
+    from p311desk import settings as settings_service
+    from tests.core.printing.conftest import SVG_LOGO
+
+    page = window.go_to("settings")
+    (tmp_path / "escut.svg").write_bytes(SVG_LOGO)
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    page.choose_logo(str(tmp_path / "broken.png"))
+    assert page.logo == "" and "cannot be read" in window.message_bar.findChild(QLabel, "messageText").text()
+    page.choose_logo(str(tmp_path / "escut.svg"))
+    assert "SVG" in page.findChild(QLabel, "logoStatus").text()
+    qtbot.mouseClick(page.findChild(QPushButton, "saveSettings"), Qt.LeftButton)
+    wait_idle(window)
+    with window.ctx.db.read() as s:
+        assert settings_service.load(s).municipality_logo.startswith("data:image/svg+xml;base64,")
+    window.grab().save("/tmp/settings_page.png")

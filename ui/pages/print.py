@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from p311desk import printing, sessions, votes
-from p311desk.i18n import LANGUAGES, _
+from p311desk.i18n import LANGUAGES, _, ngettext
 from ui.pages import Page
 from ui.workers import Op
 
@@ -250,6 +250,7 @@ class PrintPage(Page):
         self._changed()
 
     def _changed(self, *_args) -> None:
+        self._timer.stop()
         self.cancel()  # the job under way is for the old options: its result is dropped
         self._generation += 1
         self._current = None
@@ -259,6 +260,7 @@ class PrintPage(Page):
         if self.kind_id in printing.WRITES:
             self.status.setText(_("Generating ballots issues new signed serials: press Generate when ready."))
             return
+        self.status.setText(_("Generating…"))
         self._timer.start()
 
     # --- generation --------------------------------------------------------------------------
@@ -326,7 +328,7 @@ class PrintPage(Page):
             self.document.load(str(path))
         else:  # pragma: no cover - fallback without QtPdf
             self._show_with_pdfium(path)
-        self.status.setText(_("{n} pages ready.").format(n=pages) if pages != 1 else _("1 page ready."))
+        self.status.setText(ngettext("{n} page ready.", "{n} pages ready.", pages).format(n=pages))
         self._update_buttons()
 
     def _show_with_pdfium(self, path: Path) -> None:  # pragma: no cover

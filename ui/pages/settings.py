@@ -7,10 +7,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from p311desk.i18n import LANGUAGES, _, current_language
@@ -37,6 +39,7 @@ class SettingsPage(Page):
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)
         form.addRow(_("Municipality"), self.municipality)
+        form.addRow(_("Logo (printed documents)"), self._logo_row())
         form.addRow(_("Interface language"), self.language)
 
         platform = QGroupBox(_("Decidim platform"))
@@ -80,6 +83,8 @@ class SettingsPage(Page):
         with self.ctx.db.read() as s:
             cfg = settings_service.load(s)
         self.municipality.setText(cfg.municipality)
+        self.logo = cfg.municipality_logo
+        self._show_logo()
         self.language.setCurrentIndex(max(self.language.findData(current_language()), 0))
         self.host.setText(cfg.platform_host)
         index = self.version.findText(cfg.decidim_version)
@@ -88,7 +93,7 @@ class SettingsPage(Page):
 
     def save(self) -> None:
         lang = self.language.currentData()
-        values = dict(municipality=self.municipality.text().strip(), language=lang,
+        values = dict(municipality=self.municipality.text().strip(), municipality_logo=self.logo, language=lang,
                       platform_host=self.host.text().strip().removeprefix("https://").strip("/"),
                       decidim_version=self.version.currentText(),
                       store_document_ids_in_clear=self.clear_ids.isChecked())
@@ -106,3 +111,51 @@ class SettingsPage(Page):
             self.ctx.notify(_("Settings saved."), "success")
 
         Op(self.ctx, work).changes("settings").on_success(done).run()
+
+    # --- the municipality's logo (printing) --------------------------------------------------
+    def _logo_row(self) -> QWidget:
+        row = QWidget()
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.logo = ""
+        self.logo_label = QLabel()
+        self.logo_label.setObjectName("logoStatus")
+        choose = QPushButton(_("Choose…"))
+        choose.setObjectName("chooseLogo")
+        choose.clicked.connect(lambda: self.choose_logo())
+        remove = QPushButton(_("Remove"))
+        remove.setObjectName("removeLogo")
+        remove.clicked.connect(self.remove_logo)
+        h.addWidget(self.logo_label, 1)
+        h.addWidget(choose)
+        h.addWidget(remove)
+        return row
+
+    def _show_logo(self) -> None:
+        kind = self.logo[5:].split(";", 1)[0].split("/")[-1].replace("svg+xml", "SVG").upper() if self.logo else ""
+        self.logo_label.setText(_("{kind} logo chosen").format(kind=kind) if self.logo else _("No logo"))
+
+    def choose_logo(self, path: str | None = None) -> None:
+        """Read an SVG, PNG or JPEG file; it is kept when the settings are saved."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from p311desk import printing
+        from p311desk.errors import DomainError
+
+        if not path:
+            path, _filter = QFileDialog.getOpenFileName(self, _("Logo of the municipality"), "",
+                                                        _("Images (*.svg *.png *.jpg *.jpeg)"))
+        if not path:
+            return
+        try:
+            self.logo = printing.logo_data_uri(Path(path).read_bytes(), Path(path).name)
+        except (DomainError, OSError) as err:
+            self.ctx.notify(err.message() if isinstance(err, DomainError) else str(err), "error")
+            return
+        self._show_logo()
+
+    def remove_logo(self) -> None:
+        self.logo = ""
+        self._show_logo()

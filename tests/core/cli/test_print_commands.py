@@ -13,7 +13,7 @@ pypdf = pytest.importorskip("pypdf")
 
 @pytest.fixture
 def session_prefix(tmp_path):
-    db = open_database(tmp_path)
+    db = open_database(tmp_path / "data")
     try:
         return str(make_sample(db).session_id)[:8]
     finally:
@@ -21,13 +21,13 @@ def session_prefix(tmp_path):
 
 
 def _run(capsys, tmp_path, *args):
-    code = main(["--data-dir", str(tmp_path), *args])
+    code = main(["--data-dir", str(tmp_path / "data"), *args])
     out = capsys.readouterr()
     return code, out.out, out.err
 
 
 def test_print_kinds_to_files(tmp_path, capsys, session_prefix):
-    out = tmp_path / "out" / "credentials.pdf"
+    out = tmp_path / "credentials.pdf"
     code, text, _err = _run(capsys, tmp_path, "print", "credentials", session_prefix, "-o", str(out),
                             "--per-page", "24", "--sort", "organisation")
     assert code == 0 and "1 page" in text
@@ -48,6 +48,8 @@ def test_print_refusals_leave_no_file(tmp_path, capsys, session_prefix):
     assert not out.exists() and not list(tmp_path.glob(".p311desk-*"))
     code, _text, err = _run(capsys, tmp_path, "print", "signatures", session_prefix, "-o", str(tmp_path / "x.odt"))
     assert code == 1 and "ODT" in err
+    code, _text, err = _run(capsys, tmp_path, "print", "forms", session_prefix, "-o", str(tmp_path / "data" / "f.pdf"))
+    assert code == 1 and "data folder" in err
 
 
 def test_print_help_lists_the_kinds(capsys):
