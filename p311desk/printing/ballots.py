@@ -21,8 +21,8 @@ from p311desk.printing.template import (
     GREY,
     INK,
     MM,
-    cut_marks,
     draw_qr,
+    fill_cells,
     ellipsize,
     fit_lines,
     grid,
@@ -68,25 +68,16 @@ def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target, pro
     if fit is None and per_page > 1:
         raise ValidationError("These ballots do not fit {n} per page: choose fewer per page.", n=per_page)
     issued = votes.issue_ballots(s, question.id, count)
-    cells, cw, ch, decorated = grid(job, per_page)
-    horizontal = fit == "columns"
+    decorated = grid(job, per_page)[3]
     c = make_canvas(job, target, decorated=decorated, title=_("Ballots") + " — " + question.title)
     when = " · ".join(x for x in (info.title, session_date(info)) if x)
     instructions = (_("Mark one box with a cross.") if question.max_selections <= 1 else
                     _("Mark up to {n} boxes with a cross.").format(n=question.max_selections))
-    for index, ballot in enumerate(issued):
-        slot = index % per_page
-        if slot == 0 and index:
-            c.showPage()
-        job.tick(index, len(issued))
-        x, y = cells[slot]
-        _ballot(c, job, x, y, cw, ch, question.title, when, instructions, ballot, index + 1, horizontal)
-        if per_page > 1:
-            cut_marks(c, x, y, cw, ch)
-    c.showPage()
-    pages = c.page_count
-    c.save()
-    return pages
+
+    def one(c, x, y, w, h, index, ballot) -> None:
+        _ballot(c, job, x, y, w, h, question.title, when, instructions, ballot, index + 1, fit == "columns")
+
+    return fill_cells(c, job, issued, per_page, one, cut=True)
 
 
 def _ballot(c, job, x, y, w, h, title, when, instructions, ballot, number, horizontal) -> None:

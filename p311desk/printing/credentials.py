@@ -16,14 +16,13 @@ from p311desk.printing.template import (
     INK,
     MM,
     Job,
-    cut_marks,
     draw_qr,
+    fill_cells,
     ellipsize,
     fit_font,
     fit_lines,
     grid,
     make_canvas,
-    pages_for,
     qr_size_for,
     wrap_lines,
 )
@@ -54,28 +53,17 @@ def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target, pro
 
 def draw(job: Job, title: str, when: str, rows: list, target, per_page: int) -> int:
     _ = job.gettext
-    cells, cw, ch, decorated = grid(job, per_page)
+    cells, _cw, ch, decorated = grid(job, per_page)
     c = make_canvas(job, target, decorated=decorated, title=_("Credentials") + " — " + title)
-    total_pages = pages_for(len(rows), per_page)
     if not rows:
         c.setFont(FONT, 12)
         x, y = cells[0]
         c.drawString(x + 4 * MM, y + ch - 12 * MM, _("Nobody is registered for this session yet."))
-    for index, row in enumerate(rows):
-        slot = index % per_page
-        if slot == 0 and index:
-            c.showPage()
-        if slot == 0:
-            job.tick(index // per_page, total_pages, _("Page {n} of {total}").format(
-                n=index // per_page + 1, total=total_pages))
-        x, y = cells[slot]
-        card(c, job, x, y, cw, ch, title, when, row.full_name, row.organisation or "", row.checkin_code)
-        if decorated and per_page > 1:
-            cut_marks(c, x, y, cw, ch)
-    c.showPage()
-    pages = c.page_count
-    c.save()
-    return pages
+
+    def one(c, x, y, w, h, _index, row) -> None:
+        card(c, job, x, y, w, h, title, when, row.full_name, row.organisation or "", row.checkin_code)
+
+    return fill_cells(c, job, rows, per_page, one, cut=decorated)
 
 
 def card(c, job: Job, x: float, y: float, w: float, h: float, title: str, when: str,

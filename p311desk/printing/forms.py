@@ -17,10 +17,9 @@ from p311desk.printing.template import (
     GREY,
     INK,
     MM,
-    cut_marks,
     draw_qr,
+    fill_cells,
     ellipsize,
-    grid,
     make_canvas,
     qr_size_for,
     wrap_lines,
@@ -45,22 +44,13 @@ def draw(job, info, ids: list[str], target, per_page: int) -> int:
     _ = job.gettext
     if per_page not in (1, 2):
         raise ValidationError("Proposal forms print 1 or 2 per page.")
-    cells, cw, ch, _decorated = grid(job, per_page)
     c = make_canvas(job, target, title=_("Proposal forms") + " — " + info.title)
     when = " · ".join(x for x in (info.title, session_date(info)) if x)
-    for index, form_id in enumerate(ids):
-        slot = index % per_page
-        if slot == 0 and index:
-            c.showPage()
-        job.tick(index, len(ids))
-        x, y = cells[slot]
-        _form(c, job, x, y, cw, ch, when, form_id)
-        if per_page > 1:
-            cut_marks(c, x, y, cw, ch)
-    c.showPage()
-    pages = c.page_count
-    c.save()
-    return pages
+
+    def one(c, x, y, w, h, _index, form_id) -> None:
+        _form(c, job, x, y, w, h, when, form_id)
+
+    return fill_cells(c, job, ids, per_page, one, cut=True)
 
 
 def _lines(c, x, y_top, w, n, gap) -> float:
@@ -104,7 +94,6 @@ def _form(c, job, x, y, w, h, when, form_id) -> None:
     gap = 9 * MM if not small else 7.5 * MM
 
     def label(text: str) -> None:
-        nonlocal y_cur
         c.setFont(FONT_BOLD, 10 if not small else 9)
         c.setFillColorRGB(*INK)
         c.drawString(x, y_cur, text)

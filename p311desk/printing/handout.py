@@ -16,11 +16,10 @@ from p311desk.printing.template import (
     GREY,
     INK,
     MM,
-    cut_marks,
     draw_qr,
+    fill_cells,
     ellipsize,
     fit_lines,
-    grid,
     make_canvas,
     wrap_lines,
 )
@@ -41,22 +40,13 @@ def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target, pro
                              "on Participa311.")
     per_page = options.per_page or 1
     count = options.count or per_page
-    cells, cw, ch, _decorated = grid(job, per_page)
     c = make_canvas(job, target, title=_("Handout") + " — " + info.title)
     when = " · ".join(x for x in (session_date(info), info.place) if x)
-    for index in range(count):
-        slot = index % per_page
-        if slot == 0 and index:
-            c.showPage()
-        job.tick(index, count)
-        x, y = cells[slot]
-        _cell(c, x, y, cw, ch, info.title, when, text, url)
-        if per_page > 1:
-            cut_marks(c, x, y, cw, ch)
-    c.showPage()
-    pages = c.page_count
-    c.save()
-    return pages
+
+    def one(c, x, y, w, h, _index, _item) -> None:
+        _cell(c, x, y, w, h, info.title, when, text, url)
+
+    return fill_cells(c, job, list(range(count)), per_page, one, cut=True)
 
 
 def _cell(c, x, y, w, h, title, when, text, url) -> None:

@@ -45,28 +45,28 @@ def _styles(doc: OpenDocumentText) -> dict[str, Style]:
     para("Minutes Code", "9pt")
     para("Minutes Cell", "9pt", after="0cm")
     para("Minutes Cell Bold", "9pt", True, after="0cm")
-    head = Style(name="Minutes Header Cell", family="paragraph")
-    head.addElement(TextProperties(fontname=FONT_NAME, fontsize="8.5pt", fontweight="bold", color="#ffffff"))
-    doc.styles.addElement(head)
-    out["Minutes Header Cell"] = head
+    def style(key: str, name: str, family: str, props, automatic: bool = True) -> None:
+        st = Style(name=name, family=family)
+        st.addElement(props)
+        (doc.automaticstyles if automatic else doc.styles).addElement(st)
+        out[key] = st
 
-    table = Style(name="MinutesTable", family="table")
-    table.addElement(TableProperties(width="17cm", align="left"))
-    doc.automaticstyles.addElement(table)
-    out["table"] = table
-    cell = Style(name="MinutesCell", family="table-cell")
-    cell.addElement(TableCellProperties(padding="0.08cm", borderbottom="0.3pt solid #999999"))
-    doc.automaticstyles.addElement(cell)
-    out["cell"] = cell
-    hcell = Style(name="MinutesHeadCell", family="table-cell")
-    hcell.addElement(TableCellProperties(padding="0.08cm", backgroundcolor="#1f3b57"))
-    doc.automaticstyles.addElement(hcell)
-    out["hcell"] = hcell
-    sign = Style(name="MinutesSignCell", family="table-cell")
-    sign.addElement(TableCellProperties(padding="0.1cm", border="0.5pt solid #808080"))
-    doc.automaticstyles.addElement(sign)
-    out["sign"] = sign
+    style("Minutes Header Cell", "Minutes Header Cell", "paragraph",
+          TextProperties(fontname=FONT_NAME, fontsize="8.5pt", fontweight="bold", color="#ffffff"), automatic=False)
+    style("table", "MinutesTable", "table", TableProperties(width="17cm", align="left"))
+    style("cell", "MinutesCell", "table-cell", TableCellProperties(padding="0.08cm", borderbottom="0.3pt solid #999999"))
+    style("hcell", "MinutesHeadCell", "table-cell", TableCellProperties(padding="0.08cm", backgroundcolor="#1f3b57"))
+    style("sign", "MinutesSignCell", "table-cell", TableCellProperties(padding="0.1cm", border="0.5pt solid #808080"))
     return out
+
+
+def _row(values: list, cell_style: Style, para_style) -> TableRow:
+    tr = TableRow()
+    for i, v in enumerate(values):
+        tc = TableCell(stylename=cell_style, valuetype="string")
+        tc.addElement(P(stylename=para_style(i), text=str(v)))
+        tr.addElement(tc)
+    return tr
 
 
 def _table(doc, st, header: list[str], rows: list[list[str]], widths: list[float], name: str,
@@ -79,20 +79,10 @@ def _table(doc, st, header: list[str], rows: list[list[str]], widths: list[float
         doc.automaticstyles.addElement(col)
         t.addElement(TableColumn(stylename=col))
     if header:
-        tr = TableRow()
-        for h in header:
-            tc = TableCell(stylename=st[head_cell], valuetype="string")
-            tc.addElement(P(stylename=st[header_style], text=h))
-            tr.addElement(tc)
-        t.addElement(tr)
+        t.addElement(_row(header, st[head_cell], lambda _i: st[header_style]))
     for r in rows:
-        tr = TableRow()
-        for i, v in enumerate(r):
-            tc = TableCell(stylename=st[cell_style], valuetype="string")
-            tc.addElement(P(stylename=st["Minutes Cell Bold" if first_bold and i == 0 else "Minutes Cell"],
-                            text=str(v)))
-            tr.addElement(tc)
-        t.addElement(tr)
+        t.addElement(_row(r, st[cell_style],
+                          lambda i: st["Minutes Cell Bold" if first_bold and i == 0 else "Minutes Cell"]))
     return t
 
 

@@ -359,28 +359,29 @@ def qr_modules(payload: str) -> int:
     return len(qr_matrix(payload)) + 2 * QR_QUIET
 
 
-def draw_qr(c, payload: str, x: float, y: float, size: float) -> None:
-    """A vector QR code in the square of side ``size`` (quiet zone included) at (x, y)."""
-    matrix = qr_matrix(payload)
-    n = len(matrix)
-    m = size / (n + 2 * QR_QUIET)
-    x0 = x + QR_QUIET * m
-    top = y + size - QR_QUIET * m
-    ops: list[str] = ["q 0 0 0 rg"]
-    for r, row in enumerate(matrix):
-        yy = top - (r + 1) * m
-        col = 0
+@lru_cache(maxsize=2048)
+def _qr_ops(payload: str) -> str:
+    """The code's dark modules as rectangles in module units (one per run of a row), origin at
+    the top left of the symbol, y downwards negative: integers, so short and quick to write."""
+    ops = []
+    for r, row in enumerate(qr_matrix(payload)):
+        n, col = len(row), 0
         while col < n:
             if row[col]:
                 start = col
                 while col < n and row[col]:
                     col += 1
-                # A hair wider than the module so neighbouring rows leave no anti-aliasing seam.
-                ops.append(f"{x0 + start * m:.3f} {yy:.3f} {(col - start) * m:.3f} {m + 0.01:.3f} re")
+                ops.append(f"{start} {-r - 1} {col - start} 1 re")
             else:
                 col += 1
-    ops.append("f Q")
-    c.addLiteral("\n".join(ops))
+    return "\n".join(ops)
+
+
+def draw_qr(c, payload: str, x: float, y: float, size: float) -> None:
+    """A vector QR code in the square of side ``size`` (quiet zone included) at (x, y)."""
+    m = size / qr_modules(payload)
+    c.addLiteral(f"q 0 0 0 rg {m:.4f} 0 0 {m:.4f} {x + QR_QUIET * m:.3f} {y + size - QR_QUIET * m:.3f} cm\n"
+                 f"{_qr_ops(payload)}\nf Q")
 
 
 def qr_size_for(payload: str, min_code_mm: float = 20.0) -> float:
@@ -424,6 +425,29 @@ def grid(job: Job, per_page: int) -> tuple[list[tuple[float, float]], float, flo
     cw, ch = (bw - gap * (cols - 1)) / cols, (bh - gap * (rows - 1)) / rows
     cells = [(bx + c * (cw + gap), by + (rows - 1 - r) * (ch + gap)) for r in range(rows) for c in range(cols)]
     return cells, cw, ch, True
+
+
+def fill_cells(c, job: Job, items: list, per_page: int, draw: Callable[..., None], *, cut: bool) -> int:
+    """Draw ``items`` into the cells of a several-per-page layout (``draw(c, x, y, w, h, index,
+    item)``), a page at a time with progress and cancel; save the document and return its pages."""
+    _ = job.gettext
+    cells, cw, ch, _decorated = grid(job, per_page)
+    total = pages_for(len(items), per_page)
+    for index, item in enumerate(items):
+        slot = index % per_page
+        if slot == 0:
+            if index:
+                c.showPage()
+            page = index // per_page
+            job.tick(page, total, _("Page {n} of {total}").format(n=page + 1, total=total))
+        x, y = cells[slot]
+        draw(c, x, y, cw, ch, index, item)
+        if cut and per_page > 1:
+            cut_marks(c, x, y, cw, ch)
+    c.showPage()
+    pages = c.page_count
+    c.save()
+    return pages
 
 
 def pages_for(count: int, per_page: int) -> int:

@@ -357,12 +357,16 @@ class PrintPage(Page):
         safe = "".join(ch if ch.isalnum() or ch in "-_ " else "_" for ch in base).strip()
         return f"{safe[:80] or 'document'}{suffix}"
 
+    def _ask_path(self, title: str, suffix: str, file_filter: str) -> str:
+        path, _filter = QFileDialog.getSaveFileName(self, title, self._suggested_name(suffix), file_filter)
+        if path and not path.lower().endswith(suffix):
+            path += suffix
+        return path
+
     def save_pdf(self, path: str | None = None) -> None:
         if self._current is None:
             return
-        if not path:
-            path, _filter = QFileDialog.getSaveFileName(self, _("Save as PDF"), self._suggested_name(".pdf"),
-                                                        _("PDF documents (*.pdf)"))
+        path = path or self._ask_path(_("Save as PDF"), ".pdf", _("PDF documents (*.pdf)"))
         if not path:
             return
         source, kind, session_id = self._current, self.kind_id, self.session.id
@@ -373,15 +377,12 @@ class PrintPage(Page):
                 _record_minutes(self.ctx, session_id, path)
             return path
 
-        Op(self.ctx, work).bound_to(self).on_success(
-            lambda p: self.ctx.notify(_("Saved: {file}").format(file=p), "success")).run()
+        Op(self.ctx, work).bound_to(self).on_success(self._saved).run()
 
     def save_odt(self, path: str | None = None) -> None:
         if self.session is None:
             return
-        if not path:
-            path, _filter = QFileDialog.getSaveFileName(self, _("Save as ODT"), self._suggested_name(".odt"),
-                                                        _("OpenDocument text (*.odt)"))
+        path = path or self._ask_path(_("Save as ODT"), ".odt", _("OpenDocument text (*.odt)"))
         if not path:
             return
         options = dataclasses.replace(self.options(), format="odt")
@@ -392,8 +393,10 @@ class PrintPage(Page):
                 printing.render(s, session_id, options, path)
             return path
 
-        Op(self.ctx, work, write=False).bound_to(self).on_success(
-            lambda p: self.ctx.notify(_("Saved: {file}").format(file=p), "success")).run()
+        Op(self.ctx, work, write=False).bound_to(self).on_success(self._saved).run()
+
+    def _saved(self, path: str) -> None:
+        self.ctx.notify(_("Saved: {file}").format(file=path), "success")
 
     def print_document(self) -> None:
         if self._current is None or self.document is None:

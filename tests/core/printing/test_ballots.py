@@ -29,7 +29,7 @@ def test_ballots_scan_once(db, sample, question):
     assert pages == 2  # 8 per A4
     body = texts(pdf)
     assert "Aprovem la plaça" in body[0] and "Papereta núm. 1" in body[0] and "Papereta núm. 10" in body[1]
-    codes = qr_codes(pdf, 0, dpi=200)
+    codes = qr_codes(pdf, 0, dpi=150)
     assert len(codes) == 24  # 8 ballots × (yes, no, abstain)
     decoded = [qr.decode(c) for c in codes]
     assert all(d.kind == "option" for d in decoded)
