@@ -62,6 +62,9 @@ def cmd_print(args, ctx) -> int:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+    if args.kind == "minutes" and fmt == "pdf":
+        with ctx.db.write() as s:
+            printing.record_minutes_generated(s, session.id, out)
     if pages:
         ctx.print(ctx_ngettext("{file}: {n} page", "{file}: {n} pages", pages).format(file=out, n=pages))
     else:

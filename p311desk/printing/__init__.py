@@ -13,6 +13,13 @@ from p311desk.printing.documents import KINDS, WRITES, render
 PAPERS = ("A4", "A5")
 
 
+def record_minutes_generated(s, session_id, path) -> bool:
+    """The "minutes generated" closing stage for a minutes file just written (see ``minutes``)."""
+    from p311desk.printing.minutes import record_generated
+
+    return record_generated(s, session_id, path)
+
+
 def logo_data_uri(content: bytes, filename: str) -> str:
     """A logo file as Settings stores it (refuses what cannot be printed)."""
     from p311desk.printing.template import logo_data_uri as make
@@ -20,4 +27,4 @@ def logo_data_uri(content: bytes, filename: str) -> str:
     return make(content, filename)
 
 
-__all__ = ["KINDS", "PAPERS", "WRITES", "PrintOptions", "SORTS", "logo_data_uri", "render"]
+__all__ = ["KINDS", "PAPERS", "WRITES", "PrintOptions", "SORTS", "logo_data_uri", "record_minutes_generated", "render"]

@@ -32,7 +32,7 @@ def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target, pro
     else:
         data = [[str(i), r.full_name, r.phone or "", r.email or "", r.organisation or "", r.checkin_code]
                 for i, r in enumerate(rows, start=1)]
-        widths = [0.06 * width, 0.28 * width, 0.15 * width, 0.25 * width, 0.14 * width, 0.12 * width]
+        widths = [0.05 * width, 0.26 * width, 0.13 * width, 0.29 * width, 0.13 * width, 0.14 * width]
         story.append(table(["#", _("Name"), _("Phone"), _("Email"), _("Organisation"), _("Code")],
                            data, widths, st))
     return build(job, target, story, _("Who has not arrived yet") + " — " + info.title)

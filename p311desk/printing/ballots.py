@@ -8,6 +8,7 @@ unit of work, so a failed or cancelled print issues nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 from sqlalchemy.orm import Session
@@ -74,6 +75,11 @@ def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target, pro
     instructions = (_("Mark one box with a cross.") if question.max_selections <= 1 else
                     _("Mark up to {n} boxes with a cross.").format(n=question.max_selections))
 
+    if question.method == "yes_no":  # the votes package names them in the interface's language
+        words = (_("Yes"), _("No"), _("Abstain"))
+        issued = [dataclasses.replace(b, options=tuple((words[i], code) for i, (_label, code) in enumerate(b.options)))
+                  for b in issued]
+
     def one(c, x, y, w, h, index, ballot) -> None:
         _ballot(c, job, x, y, w, h, question.title, when, instructions, ballot, index + 1, fit == "columns")
 
@@ -105,12 +111,11 @@ def _ballot(c, job, x, y, w, h, title, when, instructions, ballot, number, horiz
     box = 5 * MM
     if horizontal:
         col_w = tw / n
+        ly = top - 2.5 * MM - box
         for i, (label, payload) in enumerate(ballot.options):
             cx = x + pad + i * col_w
-            side = max(qr_size_for(payload, 20), min(col_w - 1 * MM, top - bottom - 10 * MM))
-            qy = bottom + 1 * MM
-            draw_qr(c, payload, cx + (col_w - side) / 2, qy, side)
-            ly = qy + side + 1.5 * MM
+            side = max(qr_size_for(payload, 20), min(col_w - 1 * MM, ly - 2 * MM - bottom))
+            draw_qr(c, payload, cx + (col_w - side) / 2, ly - 1.5 * MM - side, side)
             c.setLineWidth(1)
             c.rect(cx + 1 * MM, ly, box, box, stroke=1, fill=0)
             lsize, llines = fit_lines(label, FONT_BOLD, 10, col_w - box - 3 * MM, 1, minimum=6.5)

@@ -9,18 +9,17 @@ record against the data: ``p311desk-cli audit verify`` on the same database ends
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from p311desk import attendance, proposals, sessions, votes
+from p311desk import attendance, audit, proposals, sessions, votes
 from p311desk.i18n import format_local
-from p311desk.models import AuditEvent
 from p311desk.printing.context import PrintOptions, make_job, session_date
 from p311desk.printing.template import Job
-from p311desk.text import fold
 
 AGE_BANDS = ((14, 17), (18, 29), (30, 44), (45, 64), (65, None))
 
@@ -42,13 +41,6 @@ class Block:
 class Minutes:
     title: str
     blocks: list[Block]
-
-
-def audit_head(s: Session) -> tuple[int, str]:
-    """(number of audit events, hash of the last one)."""
-    count = s.scalar(select(func.count()).select_from(AuditEvent)) or 0
-    last = s.scalar(select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)) or ""
-    return count, last
 
 
 def _age_band(year: int | None, session_year: int) -> int | None:
@@ -148,7 +140,8 @@ def content(s: Session, session_id: uuid.UUID, job: Job) -> Minutes:
     blocks.extend(vote_blocks(s, session_id, job))
 
     # --- audit head and signatures
-    count, last = audit_head(s)
+    head = audit.head(s)
+    count, last = head.count, head.hash
     blocks.append(Block("h", _("Record check")))
     blocks.append(Block("p", _("When these minutes were generated ({time}) the audit log held {n} events; "
                                "the last one's hash is:").format(
@@ -199,8 +192,15 @@ def vote_blocks(s: Session, session_id: uuid.UUID, job: Job) -> list[Block]:
     return blocks
 
 
-def sorted_names(names: list[str]) -> list[str]:
-    return sorted(names, key=fold)
+def record_generated(s: Session, session_id: uuid.UUID, path) -> bool:
+    """Record the "minutes generated" closing stage (votes) for the minutes written at ``path``,
+    with the file's SHA-256, where that capability offers it; returns whether it was recorded."""
+    record = getattr(votes, "record_minutes_generated", None)
+    if record is None:
+        return False
+    path = Path(path)
+    record(s, session_id, path.name, hashlib.sha256(path.read_bytes()).hexdigest())
+    return True
 
 
 def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target, progress=None, cancel=None) -> int:

@@ -13,10 +13,8 @@ Signals: none of its own; it listens to the app context's ``session_changed`` an
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -374,7 +372,8 @@ class PrintPage(Page):
         def work():
             shutil.copyfile(source, path)
             if kind == "minutes":
-                _record_minutes(self.ctx, session_id, path)
+                with self.ctx.db.write() as s:
+                    printing.record_minutes_generated(s, session_id, path)
             return path
 
         Op(self.ctx, work).bound_to(self).on_success(self._saved).run()
@@ -446,12 +445,3 @@ class PrintPage(Page):
             progress.deleteLater()
         return printed
 
-
-def _record_minutes(ctx, session_id: uuid.UUID, path: str) -> None:
-    """The "minutes generated" closing stage (votes), where that capability offers it."""
-    record = getattr(votes, "record_minutes_generated", None)
-    if record is None:
-        return
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    with ctx.db.write() as s:
-        record(s, session_id, Path(path).name, digest)

@@ -60,3 +60,33 @@ def test_print_help_lists_the_kinds(capsys):
     text = capsys.readouterr().out
     for kind in ("handout", "credentials", "forms", "signatures", "absent", "minutes"):
         assert kind in text
+
+
+def test_printed_ballot_is_counted_once_by_votes_scan(tmp_path, capsys, session_prefix):
+    import pypdfium2
+    import zxingcpp
+
+    from p311desk import votes
+
+    db = open_database(tmp_path / "data")
+    try:
+        with db.write() as s:
+            from p311desk import sessions
+
+            sid = sessions.find_session(s, session_prefix).id
+            q = votes.create_question(s, sid, "Pressupost aprovat?", method="yes_no")
+            votes.open_question(s, q.id)
+    finally:
+        db.close()
+    out = tmp_path / "paperetes.pdf"
+    code, text, err = _run(capsys, tmp_path, "print", "ballots", session_prefix, "--question", str(q.id)[:8],
+                           "--count", "2", "--per-page", "1", "-o", str(out))
+    assert code == 0, err
+    doc = pypdfium2.PdfDocument(str(out))
+    image = doc[0].render(scale=150 / 72, grayscale=True).to_pil()
+    doc.close()
+    payload = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)[0].text
+    code, text, err = _run(capsys, tmp_path, "votes", "scan", str(q.id)[:8], payload)
+    assert code == 0 and "counted" in text
+    code, text, err = _run(capsys, tmp_path, "votes", "scan", str(q.id)[:8], payload)
+    assert code == 1 and "already been counted" in err

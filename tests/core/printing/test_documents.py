@@ -126,13 +126,14 @@ def test_signature_sheet_and_absent(db, sample):
 
 
 def test_minutes_pdf_and_odt(db, sample):
-    from p311desk.printing.minutes import audit_head
+    from p311desk import audit
 
     pdf, pages = render(db, sample, "minutes", lang="ca")
     assert pages >= 1
     text = "\n".join(texts(pdf)).replace("\n", " ")
     with db.read() as s:
-        count, last = audit_head(s)
+        head = audit.head(s)
+        count, last = head.count, head.hash
     assert last in text and str(count) in text
     assert "Il·luminació del carrer Major: 2.000 €" in text
     assert "Acta" in text
