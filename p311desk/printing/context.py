@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from p311desk import sessions, settings, spaces
 from p311desk.errors import ValidationError
 from p311desk.i18n import format_local
-from p311desk.printing.template import Job
+from p311desk.printing.job import Job
 
 SORTS = ("surname", "name", "organisation")
 
