@@ -47,12 +47,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from p311desk import keys
 from p311desk.i18n import N_, _
-from p311desk.models import AuditEvent, AuditState, Base, Setting, utcnow
+from p311desk.models import AuditEvent, Base, Setting, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -114,30 +114,49 @@ def _mac(key: bytes, message: str) -> str:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _row_digest(key: bytes, model: type, row: Mapping[str, Any]) -> str:
-    # Only non-null values: a new nullable column leaves every digest as it was.
+def _ref(entity_id: uuid.UUID | str) -> str:
+    """An entity id in its stored form (32 hex digits), as audit_state and the digests use it."""
+    return entity_id.hex if isinstance(entity_id, uuid.UUID) else uuid.UUID(str(entity_id)).hex
+
+
+def _scan(s: Session, key: bytes, etype: str, ids: list[str] | None = None):
+    """(stored id, state digest) of the rows of an audited type (all, or those in ``ids``).
+
+    The digest covers each non-null column as stored in the file (no type conversion: what is
+    on disk is what is proven, and it is several times faster), by column name, so a new
+    nullable column or a different column order leaves digests unchanged."""
+    model = audited_entities()[etype]
+    table = model.__table__.name
     skip = _excluded(model)
-    state = {k: v for k, v in row.items() if v is not None and k not in skip}
-    return _mac(key, canonical_json(state))
+    conn = s.connection()
+    chunks = [None] if ids is None else [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    for chunk in chunks:
+        if chunk is None:
+            result = conn.exec_driver_sql(f"SELECT * FROM {table}")
+        else:
+            marks = ",".join("?" * len(chunk))
+            result = conn.exec_driver_sql(f"SELECT * FROM {table} WHERE id IN ({marks})", tuple(chunk))
+        names = list(result.keys())
+        order = sorted((name, i) for i, name in enumerate(names) if name not in skip)
+        id_at = names.index("id")
+        digest = hmac.digest
+        for row in result:
+            text_ = "\x1e".join(f"{name}\x1f{row[i]!r}" for name, i in order if row[i] is not None)
+            yield row[id_at], digest(key, text_.encode("utf-8"), "sha256").hex()
 
 
-def _states_of(s: Session, key: bytes, wanted: Iterable[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID], str | None]:
-    """Current state digest (None = no such row) of each (entity type, id)."""
-    by_type: dict[str, list[uuid.UUID]] = {}
-    for etype, eid in wanted:
-        by_type.setdefault(etype, []).append(eid)
-    registry = audited_entities()
-    out: dict[tuple[str, uuid.UUID], str | None] = {}
-    for etype, ids in by_type.items():
-        model = registry[etype]
-        table = model.__table__
-        ids = list(dict.fromkeys(ids))
-        for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i:i + _CHUNK]
-            for row in s.execute(select(table).where(table.c.id.in_(chunk))).mappings():
-                out[(etype, row["id"])] = _row_digest(key, model, row)
-            for eid in chunk:
-                out.setdefault((etype, eid), None)
+def _states_of(s: Session, key: bytes, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """Current state digest (None = no such row) of each (entity type, stored id)."""
+    by_type: dict[str, list[str]] = {}
+    for etype, ref in wanted:
+        by_type.setdefault(etype, []).append(ref)
+    out: dict[tuple[str, str], str | None] = {}
+    for etype, refs in by_type.items():
+        refs = list(dict.fromkeys(refs))
+        for ref, digest in _scan(s, key, etype, refs):
+            out[(etype, ref)] = digest
+        for ref in refs:
+            out.setdefault((etype, ref), None)
     return out
 
 
@@ -159,8 +178,8 @@ def _event_mac(key: bytes, event: AuditEvent, states: list[list[Any]]) -> str:
     return _mac(key, event.prev_hash + body)
 
 
-def _state_list(states: Mapping[tuple[str, uuid.UUID], str | None]) -> list[list[Any]]:
-    return sorted([etype, str(eid), digest] for (etype, eid), digest in states.items())
+def _state_list(states: Mapping[tuple[str, Any], str | None]) -> list[list[Any]]:
+    return sorted([etype, _ref(eid), digest] for (etype, eid), digest in states.items())
 
 
 # --- recording ---------------------------------------------------------------------------------
@@ -193,11 +212,11 @@ def record(
     registry = audited_entities()
     wanted = set(info["pending"])
     if entity_type in registry and entity_id is not None:
-        wanted.add((entity_type, entity_id))
+        wanted.add((entity_type, _ref(entity_id)))
     for etype, ids in (covers or {}).items():
         if etype not in registry:
             raise ValueError(f"{etype!r} is not an audited entity type")
-        wanted.update((etype, i) for i in ids)
+        wanted.update((etype, _ref(i)) for i in ids)
     key = _key(s)
     states = _states_of(s, key, wanted) if wanted else {}
     last = s.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
@@ -217,10 +236,9 @@ def record(
     s.add(event)
     s.flush()
     if states:
-        s.execute(insert(AuditState.__table__), [
-            {"seq": event.seq, "entity_type": etype, "entity_id": eid, "digest": digest}
-            for (etype, eid), digest in states.items()
-        ])
+        s.connection().exec_driver_sql(
+            "INSERT INTO audit_state (seq, entity_type, entity_id, digest) VALUES (?, ?, ?, ?)",
+            [(event.seq, etype, ref, digest) for (etype, ref), digest in states.items()])
     info["pending"].clear()
     info["head"] = (event.seq, event.hash)
     return event
@@ -244,7 +262,7 @@ def _note_changed_rows(session: Session, _ctx) -> None:
         if etype is not None:
             if pending is None:
                 pending = _tx(session)["pending"]
-            pending.add((etype, obj.id))
+            pending.add((etype, obj.id.hex))
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -253,6 +271,15 @@ def _record_leftover_states(session: Session) -> None:
     info = session.info.get(_INFO)
     if info and info["pending"]:
         record(session, "audit.state_recorded")
+    if info and info["head"] is not None and not info.get("rewind"):
+        # The anchor only moves forward, along the chain it anchors: after the last events were
+        # deleted, new writes must not make the truncation disappear.
+        anchored = _anchored(session)
+        if anchored is not None and anchored[0]:
+            at = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == anchored[0]))
+            if at != anchored[1] or info["head"][0] <= anchored[0]:
+                log.warning("audit head not anchored: the chain does not extend the anchored head")
+                info["head"] = None
 
 
 @sa_event.listens_for(Session, "after_commit")
@@ -290,6 +317,17 @@ class Head:
 def head(s: Session) -> Head:
     row = s.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     return Head(row[0], row[1]) if row else Head(0, GENESIS)
+
+
+def rewind_anchor(s: Session, kind: str = "backup.restored", payload: dict[str, Any] | None = None) -> AuditEvent:
+    """Accept that this database's chain now ends before the anchored head — a backup was
+    restored on purpose — and say so in the chain: the event records the head it replaces. The
+    only way the anchor moves back; the backups package calls it after a restore."""
+    anchored = _anchored(s)
+    event = record(s, kind, payload={**(payload or {}),
+                                     "replaced_head": f"{anchored[0]}:{anchored[1]}" if anchored else None})
+    _tx(s)["rewind"] = True
+    return event
 
 
 def _anchored(s: Session) -> tuple[int, str] | None:
@@ -385,18 +423,13 @@ def verify(
             start_seq, prev, prev_seq = checkpoint[0], checkpoint[1], checkpoint[0]
     checked = start_seq
     # Latest state per entity: older ones first, newer events overwrite.
-    latest: dict[tuple[str, uuid.UUID], tuple[int, str | None]] = {}
-    for seq, etype, eid, digest in s.execute(
-        select(AuditState.seq, AuditState.entity_type, AuditState.entity_id, AuditState.digest)
-        .where(AuditState.seq <= start_seq).order_by(AuditState.seq)
-    ):
-        latest[(etype, eid)] = (seq, digest)
+    latest: dict[tuple[str, str], tuple[int, str | None]] = {}
+    conn = s.connection()
+    state_sql = "SELECT seq, entity_type, entity_id, digest FROM audit_state WHERE seq {} ? ORDER BY seq"
+    for seq, etype, ref, digest in conn.exec_driver_sql(state_sql.format("<="), (start_seq,)):
+        latest[(etype, ref)] = (seq, digest)
 
-    states_rows = s.execute(
-        select(AuditState.seq, AuditState.entity_type, AuditState.entity_id, AuditState.digest)
-        .where(AuditState.seq > start_seq).order_by(AuditState.seq)
-        .execution_options(yield_per=5000)
-    )
+    states_rows = iter(conn.exec_driver_sql(state_sql.format(">"), (start_seq,)).fetchall())
     pending_state = next(states_rows, None)
     stmt = (select(AuditEvent).where(AuditEvent.seq > start_seq).order_by(AuditEvent.seq)
             .execution_options(yield_per=2000))
@@ -405,7 +438,7 @@ def verify(
             return ChainReport(checked, event.seq, "missing", anchored=prev_seq)
         if event.prev_hash != prev:
             return ChainReport(checked, event.seq, "link")
-        states: dict[tuple[str, uuid.UUID], str | None] = {}
+        states: dict[tuple[str, str], str | None] = {}
         while pending_state is not None and pending_state[0] <= event.seq:
             if pending_state[0] == event.seq:
                 states[(pending_state[1], pending_state[2])] = pending_state[3]
@@ -447,26 +480,25 @@ def verify(
 _NO_EVENT = 2**62  # sorts a row with no event after every row whose last event is known
 
 
-def _check_rows(s: Session, key: bytes, latest: dict[tuple[str, uuid.UUID], tuple[int, str | None]]):
+def _check_rows(s: Session, key: bytes, latest: dict[tuple[str, str], tuple[int, str | None]]):
     """The first audited row that does not match its last event (ordered by that event)."""
-    problems: list[tuple[int, str, str, uuid.UUID]] = []
+    problems: list[tuple[int, str, str, str]] = []
     seen = 0
-    for etype, model in audited_entities().items():
-        table = model.__table__
-        for row in s.execute(select(table).execution_options(yield_per=5000)).mappings():
+    for etype in audited_entities():
+        for ref, digest in _scan(s, key, etype):
             seen += 1
-            last = latest.pop((etype, row["id"]), None)
+            last = latest.pop((etype, ref), None)
             if last is None:
-                problems.append((_NO_EVENT, "state_unrecorded", etype, row["id"]))
-            elif last[1] != _row_digest(key, model, row):
-                problems.append((last[0], "state_changed", etype, row["id"]))
-    for (etype, eid), (seq, digest) in latest.items():
+                problems.append((_NO_EVENT, "state_unrecorded", etype, ref))
+            elif last[1] != digest:
+                problems.append((last[0], "state_changed", etype, ref))
+    for (etype, ref), (seq, digest) in latest.items():
         if digest is not None and etype in audited_entities():
-            problems.append((seq, "state_deleted", etype, eid))
+            problems.append((seq, "state_deleted", etype, ref))
     if not problems:
         return None, seen
-    seq, reason, etype, eid = min(problems, key=lambda p: (p[0], p[2], str(p[3])))
-    return (reason, etype, eid, None if seq == _NO_EVENT else seq), seen
+    seq, reason, etype, ref = min(problems)
+    return (reason, etype, uuid.UUID(ref), None if seq == _NO_EVENT else seq), seen
 
 
 # --- re-sealing --------------------------------------------------------------------------------
@@ -475,10 +507,7 @@ def _check_rows(s: Session, key: bytes, latest: dict[tuple[str, uuid.UUID], tupl
 def reseal(s: Session, kind: str, payload: dict[str, Any] | None = None) -> AuditEvent:
     """Record the current state of every audited row in one event (after a migration changed
     what a row's digest covers, or when a legacy chain is adopted). The event says why."""
-    covers: dict[str, list[uuid.UUID]] = {}
-    for etype, model in audited_entities().items():
-        covers[etype] = list(s.scalars(select(model.__table__.c.id)))
-    # Entities whose last state says "present" but are gone: record them as deleted.
+    covers = {etype: [ref for ref, _digest in _scan(s, b"", etype)] for etype in audited_entities()}
     return record(s, kind, payload=payload, covers=covers)
 
 

@@ -579,7 +579,6 @@ class AuditState(Base):
     entity_type: Mapped[str] = mapped_column(String(40), primary_key=True)
     entity_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     digest: Mapped[str | None] = mapped_column(String(64))
-    __table_args__ = (Index("ix_audit_state_entity", "entity_type", "entity_id", "seq"),)
 
 
 class ImportMapping(Base):

@@ -333,3 +333,37 @@ def test_an_older_database_is_resealed_once_and_verifies(tmp_path, tamper):
             assert audit.verify(s).ok
     finally:
         db.close()
+
+
+def test_writes_after_a_truncation_do_not_hide_it(db):
+    _append(db, 10)
+    _sql(db, "DELETE FROM audit_event WHERE seq > 7", "UPDATE sqlite_sequence SET seq=7 WHERE name='audit_event'")
+    _append(db, 5)  # numbers 8..12 again, linked to #7: only the anchor remembers the old #10
+    report = _verify(db)
+    assert (report.reason, report.broken_seq) == ("content", 10)
+    assert keys.get_value(f"audit-head:{db.device_id}").startswith("10:")
+
+
+def test_a_restored_backup_rewinds_the_anchor_on_the_record(db):
+    _append(db, 3)
+    backup = db.path.with_name("backup.db")
+    con = sqlite3.connect(db.path)
+    con.execute(f"VACUUM INTO '{backup}'")
+    con.close()
+    _append(db, 4)
+    anchor_before = keys.get_value(f"audit-head:{db.device_id}")
+    db.close()
+    backup.replace(db.path)
+    from p311desk.db import Database
+
+    restored = Database(db.path)
+    try:
+        with restored.read() as s:
+            assert audit.verify(s).reason == "truncated"
+        with restored.write() as s:
+            event = audit.rewind_anchor(s, payload={"file": "backup.db"})
+        assert event.seq == 4 and anchor_before in event.payload
+        with restored.read() as s:
+            assert audit.verify(s).ok
+    finally:
+        restored.close()
