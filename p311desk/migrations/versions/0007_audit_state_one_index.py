@@ -14,8 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('audit_state', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_state_entity')
+    op.execute("DROP INDEX IF EXISTS ix_audit_state_entity")
 
 
 def downgrade() -> None:
