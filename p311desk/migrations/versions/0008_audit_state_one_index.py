@@ -1,14 +1,14 @@
 """audit_state keeps only its primary key (event, entity): the second index doubled the cost of
 recording the states of a 50,000-row import and nothing reads by entity first.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-24 08:40:00
 """
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
