@@ -17,8 +17,9 @@ What it proves, and how:
   ``audit.state_recorded`` event. :func:`verify` recomputes every audited row's digest and names
   the first entity whose row differs from its last event, that exists with no event, or that is
   gone without a deletion event.
-  Registered today: session, participant, registration, attendance, proposal. A capability
-  registers its tables the same way; a table whose rows must stay unlinkable (secret ballots)
+  Registered today: session, participant, registration, attendance, proposal; votes registers
+  body, body_member, delegation, vote_question, vote_record. A capability registers its tables
+  the same way (and names them in ``ENTITY_NAMES`` for messages); a table whose rows must stay unlinkable (secret ballots)
   never registers: the votes package audits counts and a digest of the sorted ballot set instead.
   A migration that adds a column with a non-null default to an audited table changes every
   row's digest: it must be followed by :func:`reseal` (which records why).
@@ -346,6 +347,11 @@ ENTITY_NAMES = {
     "registration": N_("Registration"),
     "attendance": N_("Check-in"),
     "proposal": N_("Proposal"),
+    "body": N_("Voting body"),
+    "body_member": N_("Member of a voting body"),
+    "delegation": N_("Delegation"),
+    "vote_question": N_("Voting"),
+    "vote_record": N_("Open vote record"),
 }
 
 _REASONS = {

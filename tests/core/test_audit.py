@@ -238,6 +238,7 @@ def test_unaudited_entity_types_get_no_row_digest(db):
                                              "vote_question", "vote_record"}
     assert not any(m.__tablename__ in ("secret_ballot", "vote_participation")
                    for m in audit.audited_entities().values())
+    assert set(audit.audited_entities()) <= set(audit.ENTITY_NAMES)  # each has a name for messages
     with db.write() as s:
         audit.record(s, "vote.ballot_cast", entity_type="ballot", entity_id=uuid.uuid4())
     with db.read() as s:
