@@ -279,7 +279,9 @@ def restore_backup(db: Database, source: str | Path) -> RestoreResult:
         dst.close()
     db.reload()  # an older backup is upgraded here, like any older database
     with db.write() as s:
-        audit.record(s, "database.restored", payload={
+        # The chain now ends before the head anchored outside the database: on purpose, and said
+        # so in the chain (the event records the head it replaces).
+        audit.rewind_anchor(s, "database.restored", payload={
             "file": source.name, "taken_at": summary.taken_at.isoformat(timespec="seconds"),
             "revision": summary.revision, "kept_as": kept.name})
     return RestoreResult(summary, kept)

@@ -368,3 +368,19 @@ def test_a_restored_backup_rewinds_the_anchor_on_the_record(db):
             assert audit.verify(s).ok
     finally:
         restored.close()
+
+
+def test_restoring_an_older_backup_verifies_and_records_the_replaced_head(db, tmp_path):
+    from p311desk import backups
+
+    _append(db, 3)
+    copy = backups.take_backup(db, tmp_path / "copy.db")
+    _append(db, 4)
+    with db.read() as s:
+        before = audit.head(s)
+    backups.restore_backup(db, copy)
+    with db.read() as s:
+        report = audit.verify(s)
+        last = s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert report.ok, report.message()
+    assert last.kind == "database.restored" and f"{before.count}:{before.hash}" in last.payload
