@@ -200,6 +200,10 @@ def run(*, data_dir: str | None = None, demo: bool = False, lang: str | None = N
     def opened(db) -> None:
         state["db"] = db
         window.attach(AppContext(db, settings))
+        if not first_start:  # a new, empty database has nothing to keep yet
+            from ui.backups import start_automatic_backup
+
+            start_automatic_backup(window.ctx, "daily")  # at most one a day; the last 7 kept
         if demo and database_is_empty(db):
             window.create_demo_data()
         elif first_start:

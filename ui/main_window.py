@@ -184,6 +184,17 @@ class MainWindow(QMainWindow):
         export = QAction(_("Export the whole database to XLSX…"), self)
         export.triggered.connect(self.export_database)
         file_menu.addAction(export)
+        backup = QAction(_("Back up now…"), self)
+        backup.setObjectName("actionBackUp")
+        backup.setStatusTip(_("Copy the whole database to a file you choose"))
+        backup.triggered.connect(lambda: self._backups().back_up_now(self, self.ctx))
+        file_menu.addAction(backup)
+        restore = QAction(_("Restore…"), self)
+        restore.setObjectName("actionRestore")
+        restore.setStatusTip(_("Replace the database with a backup (the current one is kept as a backup first)"))
+        restore.triggered.connect(lambda: self._backups().choose_and_restore(self, self.ctx))
+        file_menu.addAction(restore)
+        file_menu.addSeparator()
         demo = QAction(_("Load the demo data"), self)
         demo.triggered.connect(self.create_demo_data)
         file_menu.addAction(demo)
@@ -337,6 +348,12 @@ class MainWindow(QMainWindow):
         return self._room_display
 
     # --- actions -----------------------------------------------------------------------------
+    @staticmethod
+    def _backups():
+        import ui.backups
+
+        return ui.backups
+
     def create_demo_data(self) -> None:
         from p311desk import demo
 

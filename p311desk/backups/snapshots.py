@@ -109,15 +109,17 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def take_backup(db: Database, dest: str | Path | None = None, *, kind: str = "manual") -> Path:
+def take_backup(db: Database, dest: str | Path | None = None, *, kind: str = "manual",
+                overwrite: bool = False) -> Path:
     """Copy the database to ``dest`` (default: a new file in the backups folder). Refuses to
-    write over the database itself or over an existing file."""
+    write over the database itself, and over an existing file unless ``overwrite`` (the user
+    confirmed it in a file dialog); the old file is replaced only once the copy is complete."""
     if kind not in KINDS:
         raise ValueError(f"unknown backup kind {kind!r}")
     path = Path(dest) if dest else default_backup_path(db, kind)
     if _same_file(path, db.path) or path.name.startswith(db.path.name + "-"):
         raise ValidationError("A backup cannot be written over the database itself: choose another file.")
-    if path.exists():
+    if path.exists() and not (overwrite and path.is_file()):
         raise ValidationError("{path} already exists: choose another name (a backup never writes over a file).",
                               path=str(path))
     if path.parent == backups_folder(db):

@@ -371,6 +371,9 @@ class SessionsPage(Page):
             self.ctx.notify(_("Session “{title}” is closed: {present} people attended.").format(
                 title=result.title, present=result.present), "success")
             self.reload(select=result.id)
+            from ui.backups import start_automatic_backup
+
+            start_automatic_backup(self.ctx, "session-closed")
 
         # The audit log is checked first: a broken one shows its warning before the record closes.
         self.ctx.check_audit(then=lambda: write_op(self.ctx, sessions.close_session, info.id)
