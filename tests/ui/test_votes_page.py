@@ -52,3 +52,28 @@ def test_open_scan_close_and_show_the_result_in_the_room(qtbot, window, db, wait
     (series,) = chart.series()
     assert [series.barSets()[0].at(i) for i in range(3)] == [2.0, 1.0, 0.0]  # yes, no, abstain
     assert "Approved" in page.findChild(QLabel, "votesResult").text()
+
+
+def test_closing_stages_from_the_page(qtbot, window, db, wait_idle):
+    room = make_room(db, 2)
+    with db.write() as s:
+        qid = votes.create_question(s, room.session_id, "Aprovem l'acta anterior?").id
+        votes.open_question(s, qid)
+    window.ctx.set_current_session(room.session_id)
+    page = window.go_to("votes")
+    wait_idle(window)
+    count = page.findChild(QPushButton, "closing_count")
+    qtbot.mouseClick(count, Qt.LeftButton)
+    wait_idle(window)
+    assert "Close every open vote" in window.findChild(QLabel, "messageText").text()
+    qtbot.mouseClick(page.findChild(QPushButton, "votes_close"), Qt.LeftButton)
+    wait_idle(window)
+    qtbot.mouseClick(count, Qt.LeftButton)
+    wait_idle(window)
+    results = page.findChild(QPushButton, "closing_results")
+    assert not count.isEnabled() and results.isEnabled()
+    qtbot.mouseClick(results, Qt.LeftButton)
+    wait_idle(window)
+    stages = page.findChild(QLabel, "votesStages").text()
+    assert "✓ Count" in stages and "✓ Results" in stages and "· Minutes generated" in stages
+    assert not page.findChild(QPushButton, "closing_signed").isEnabled()  # the minutes come first

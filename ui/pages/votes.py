@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -40,6 +41,15 @@ from p311desk import votes
 from p311desk.i18n import _, ngettext
 from ui.pages import Page
 from ui.workers import Op, error_text, write_op
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name on this system
+        return ""
+
 
 class NewQuestionDialog(QDialog):
     """Title, method, options (one a line; budgets: "Project = cost"), secrecy, body, rules."""
@@ -263,16 +273,37 @@ class VotesPage(Page):
         self.scan_feedback = QLabel("")
         self.scan_feedback.setObjectName("votesScanFeedback")
         self.scan_feedback.setWordWrap(True)
-        scan_box = QGroupBox(_("Paper ballots"))
-        sbox = QVBoxLayout(scan_box)
-        sbox.addWidget(self.scan_edit)
-        sbox.addWidget(self.scan_feedback)
+        scan_box = QWidget()
+        sbox = QHBoxLayout(scan_box)
+        sbox.setContentsMargins(0, 0, 0, 0)
+        scan_title = QLabel(_("Paper ballots"))
+        scan_title.setBuddy(self.scan_edit)
+        sbox.addWidget(scan_title)
+        sbox.addWidget(self.scan_edit, 1)
         self.result = QLabel("")
         self.result.setObjectName("votesResult")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.result.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.result.setStyleSheet("font-size: 12pt;")
+        closing_box = QGroupBox(_("Closing the session"))
+        closing_box.setObjectName("votesClosing")
+        self.stages_label = QLabel("")
+        self.stages_label.setObjectName("votesStages")
+        self.stages_label.setWordWrap(True)
+        crow = QHBoxLayout()
+        for key, text, fn in (("count", _("Record the count"), lambda: self.advance_closing("count")),
+                              ("results", _("Record the results"), lambda: self.advance_closing("results")),
+                              ("signed", _("Minutes signed…"), self.minutes_signed)):
+            b = QPushButton(text)
+            b.setObjectName(f"closing_{key}")
+            b.clicked.connect(fn)
+            crow.addWidget(b)
+            self.buttons["closing_" + key] = b
+        crow.addStretch(1)
+        cbox = QVBoxLayout(closing_box)
+        cbox.addWidget(self.stages_label)
+        cbox.addLayout(crow)
         right = QWidget()
         rbox = QVBoxLayout(right)
         rbox.addWidget(self.title)
@@ -280,7 +311,14 @@ class VotesPage(Page):
         rbox.addLayout(row1)
         rbox.addLayout(row2)
         rbox.addWidget(scan_box)
-        rbox.addWidget(self.result, 1)
+        rbox.addWidget(self.scan_feedback)
+        result_scroll = QScrollArea()
+        result_scroll.setObjectName("votesResultScroll")
+        result_scroll.setWidgetResizable(True)
+        result_scroll.setFrameShape(QScrollArea.NoFrame)
+        result_scroll.setWidget(self.result)
+        rbox.addWidget(result_scroll, 1)
+        rbox.addWidget(closing_box)
 
         split = QSplitter()
         split.addWidget(left)
@@ -303,14 +341,29 @@ class VotesPage(Page):
         if sid is None:
             self.questions = []
             self._fill([])
+            self.stages_label.setText("")
+            for key in ("closing_count", "closing_results", "closing_signed"):
+                self.buttons[key].setEnabled(False)
             self.title.setText(_("Choose a session first (Sessions page)."))
             return
 
         def read():
             with self.ctx.db.read() as s:
-                return votes.list_questions(s, sid)
+                return votes.list_questions(s, sid), votes.closing_stages(s, sid)
 
-        Op(self.ctx, read, write=False).bound_to(self).on_success(self._fill).run()
+        Op(self.ctx, read, write=False).bound_to(self).on_success(self._loaded).run()
+
+    def _loaded(self, pair) -> None:
+        rows, stages = pair
+        self.stages = stages
+        done = [st for st in stages if st.done]
+        self.stages_label.setText("   ".join(
+            ("✓ " if st.done else "· ") + _(votes.STAGE_NAMES[st.stage]) for st in stages))
+        following = stages[len(done)].stage if len(done) < len(stages) else None
+        self.buttons["closing_count"].setEnabled(following == "count")
+        self.buttons["closing_results"].setEnabled(following == "results")
+        self.buttons["closing_signed"].setEnabled(following == "minutes_signed")
+        self._fill(rows)
 
     def _fill(self, rows: list[votes.QuestionInfo]) -> None:
         keep = self.current.id if self.current else None
@@ -511,6 +564,30 @@ class VotesPage(Page):
     def _kiosk_left(self) -> None:
         self.kiosk = None
         self._load_result()
+
+    # --- closing the session -----------------------------------------------------------------
+    def advance_closing(self, stage: str) -> None:
+        sid = self.ctx.current_session_id
+        if sid is None:
+            return
+        (write_op(self.ctx, votes.advance_closing, sid, stage, by=_user()).changes("votes").bound_to(self)
+         .on_success(self._changed(_("Closing stage recorded: {stage}.").format(stage=_(votes.STAGE_NAMES[stage]))))
+         .on_failure(lambda exc: self.ctx.notify(error_text(exc), "error")).run())
+
+    def minutes_signed(self) -> None:
+        sid = self.ctx.current_session_id
+        if sid is None:
+            return
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Photo or scan of the signed minutes (optional)"), "",
+            _("Scans and photos (*.pdf *.jpg *.jpeg *.png *.tif *.tiff)"))
+        store = self.ctx.db.path.parent / "attachments"
+        (write_op(self.ctx, votes.record_minutes_signed, sid, attachment=path or None, store_dir=store, by=_user())
+         .changes("*").bound_to(self)
+         .on_success(self._changed(_("Minutes signed: the session is closed.")))
+         .on_failure(lambda exc: self.ctx.notify(error_text(exc), "error")).run())
 
     # --- the room's screen -------------------------------------------------------------------
     def _display(self):
