@@ -111,11 +111,34 @@ def advance(s: Session, session_id: uuid.UUID, stage: str, *, by: str = "", note
 
 def record_minutes_generated(s: Session, session_id: uuid.UUID, document_name: str, sha256: str, *,
                              by: str = "") -> list[StageInfo]:
-    """The minutes document was generated (called by the printing capability, in its unit of work)."""
-    _session(s, session_id)
+    """The minutes document was generated (called by the printing capability, in its unit of work,
+    each time it writes the minutes).
+
+    Minutes printed before the count and the results are recorded are a draft: nothing is
+    recorded. Minutes generated again before they are signed replace the recorded document
+    (audited, with the previous fingerprint). Once signed, a new print is only a copy: the
+    recorded document stays as it was signed."""
+    session = _session(s, session_id)
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256.lower()):
         raise ValidationError("The document fingerprint is not a SHA-256.")
-    _check_order(s, session_id, "minutes_generated")
+    current = {i.stage: i for i in stages(s, session_id)}
+    if current["minutes_signed"].done or session.status == "closed":
+        return list(current.values())  # a copy of minutes already signed: nothing changes
+    if not (current["count"].done and current["results"].done):
+        return list(current.values())  # a draft of the minutes
+    if current["minutes_generated"].done:
+        row = s.get(SessionClosing, (session_id, "minutes_generated"))
+        previous = row.document_sha256
+        if previous == sha256.lower():
+            return list(current.values())
+        row.document_name, row.document_sha256 = clean(document_name), sha256.lower()
+        row.done_by = clean(by) or row.done_by
+        s.flush()
+        audit.record(s, "session.closing_stage", session_id=session_id, entity_type="session",
+                     entity_id=session_id, payload={"stage": "minutes_generated", "by": row.done_by,
+                                                    "document": row.document_name, "sha256": row.document_sha256,
+                                                    "replaces": previous})
+        return stages(s, session_id)
     return _record(s, session_id, "minutes_generated", by, document_name=clean(document_name), sha256=sha256.lower())
 
 

@@ -193,13 +193,15 @@ def test_closing_stages_in_order_then_read_only(db, room, tmp_path):
     with db.write() as s:
         votes.cast(s, qid, room.codes[0], ["yes"])
         votes.close_question(s, qid)
+        draft = votes.record_minutes_generated(s, sid, "esborrany.pdf", "cd" * 32)  # before the count: a draft
+        assert not any(st.done for st in draft)
         votes.advance_closing(s, sid, "count", by="Anna")
         votes.advance_closing(s, sid, "results", by="Anna")
         with pytest.raises(ValidationError, match="SHA-256"):
             votes.record_minutes_generated(s, sid, "acta.pdf", "nope")
         votes.record_minutes_generated(s, sid, "acta.pdf", "ab" * 32, by="print")
-        with pytest.raises(InvalidTransition, match="already recorded"):
-            votes.record_minutes_generated(s, sid, "acta.pdf", "ab" * 32)
+        again = votes.record_minutes_generated(s, sid, "acta.pdf", "ef" * 32)  # printed again: replaces
+        assert again[2].document_sha256 == "ef" * 32
     scan = tmp_path / "acta signada.jpg"
     scan.write_bytes(b"\xff\xd8 signed minutes")
     with db.write() as s:
@@ -211,6 +213,8 @@ def test_closing_stages_in_order_then_read_only(db, room, tmp_path):
         from p311desk import sessions
 
         assert sessions.get_session(s, sid).status == "closed"
-    assert len(kinds) == 4
+    assert len(kinds) == 5  # four stages and the regenerated minutes
+    with db.write() as s:  # a copy printed after signing changes nothing
+        assert votes.record_minutes_generated(s, sid, "acta.pdf", "12" * 32)[2].document_sha256 == "ef" * 32
     with db.write() as s, pytest.raises(InvalidTransition, match="read-only"):
         votes.create_question(s, sid, "Una altra?")
