@@ -74,8 +74,9 @@ def _cell(c, x, y, w, h, title, when, text, url) -> None:
         c.drawCentredString(x + w / 2, top, line)
     url_size = 10 if big else 7
     bottom = y + pad + url_size * 1.8
-    side = min(top - bottom - 3 * MM, tw, 90 * MM)
-    draw_qr(c, url, x + (w - side) / 2, bottom + (top - bottom - side) / 2, side)
+    side = min(top - bottom - 3 * MM, tw, 100 * MM)
+    qy = bottom + (top - bottom - side) / 2
+    draw_qr(c, url, x + (w - side) / 2, qy, side)
     c.setFont(FONT, url_size)
     c.setFillColorRGB(*INK)
-    c.drawCentredString(x + w / 2, y + pad + url_size * 0.4, ellipsize(url, FONT, url_size, tw))
+    c.drawCentredString(x + w / 2, qy - url_size * 1.2, ellipsize(url, FONT, url_size, tw))

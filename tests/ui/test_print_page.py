@@ -89,3 +89,18 @@ def test_settings_logo(window, qtbot, wait_idle, tmp_path):
     with window.ctx.db.read() as s:
         assert settings_service.load(s).municipality_logo.startswith("data:image/svg+xml;base64,")
     window.grab().save("/tmp/settings_page.png")
+
+
+def test_a_long_job_can_be_cancelled(window, qtbot, wait_idle):
+    sample = make_sample(window.ctx.db)
+    window.ctx.set_current_session(sample.session_id)
+    page = window.go_to("print")
+    _pick(qtbot, page.findChild(QComboBox, "printKind"), "forms")
+    page.count.setValue(5000)
+    qtbot.mouseClick(page.findChild(QPushButton, "printGenerate"), Qt.LeftButton)
+    cancel = page.findChild(QPushButton, "printCancel")
+    assert cancel.isVisible() and page.progress.isVisible()
+    qtbot.mouseClick(cancel, Qt.LeftButton)
+    wait_idle(window)
+    assert page._current is None and not cancel.isVisible()
+    assert "cancelled" in page.status.text()
