@@ -194,12 +194,14 @@ def vote_blocks(s: Session, session_id: uuid.UUID, job: Job) -> list[Block]:
 
 def record_generated(s: Session, session_id: uuid.UUID, path) -> bool:
     """Record the "minutes generated" closing stage (votes) for the minutes written at ``path``,
-    with the file's SHA-256, where that capability offers it; returns whether it was recorded."""
-    record = getattr(votes, "record_minutes_generated", None)
-    if record is None:
+    with the file's SHA-256, when it is the next stage of closing the session (the count and the
+    results recorded, the minutes not yet): a draft printed earlier, or a reprint, records nothing.
+    Returns whether it was recorded."""
+    done = {stage.stage: stage.done for stage in votes.closing_stages(s, session_id)}
+    if done.get("minutes_generated", True) or not (done.get("count") and done.get("results")):
         return False
     path = Path(path)
-    record(s, session_id, path.name, hashlib.sha256(path.read_bytes()).hexdigest())
+    votes.record_minutes_generated(s, session_id, path.name, hashlib.sha256(path.read_bytes()).hexdigest())
     return True
 
 
