@@ -13,11 +13,11 @@ from p311desk.printing.documents import KINDS, WRITES, render
 PAPERS = ("A4", "A5")
 
 
-def record_minutes_generated(s, session_id, path) -> bool:
-    """The "minutes generated" closing stage for a minutes file just written (see ``minutes``)."""
+def record_minutes_generated(s, session_id, path) -> None:
+    """The "minutes generated" closing stage for a minutes PDF just written (see ``minutes``)."""
     from p311desk.printing.minutes import record_generated
 
-    return record_generated(s, session_id, path)
+    record_generated(s, session_id, path)
 
 
 def logo_data_uri(content: bytes, filename: str) -> str:

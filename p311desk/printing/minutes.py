@@ -192,17 +192,11 @@ def vote_blocks(s: Session, session_id: uuid.UUID, job: Job) -> list[Block]:
     return blocks
 
 
-def record_generated(s: Session, session_id: uuid.UUID, path) -> bool:
-    """Record the "minutes generated" closing stage (votes) for the minutes written at ``path``,
-    with the file's SHA-256, when it is the next stage of closing the session (the count and the
-    results recorded, the minutes not yet): a draft printed earlier, or a reprint, records nothing.
-    Returns whether it was recorded."""
-    done = {stage.stage: stage.done for stage in votes.closing_stages(s, session_id)}
-    if done.get("minutes_generated", True) or not (done.get("count") and done.get("results")):
-        return False
+def record_generated(s: Session, session_id: uuid.UUID, path) -> None:
+    """Tell votes that the minutes were written at ``path`` (with the file's SHA-256): it records
+    the "minutes generated" closing stage, or nothing for a draft or a copy of signed minutes."""
     path = Path(path)
     votes.record_minutes_generated(s, session_id, path.name, hashlib.sha256(path.read_bytes()).hexdigest())
-    return True
 
 
 def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target, progress=None, cancel=None) -> int:
