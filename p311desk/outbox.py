@@ -79,9 +79,6 @@ UNFINISHED = (PENDING, SENDING, FAILED, UNKNOWN, REJECTED, WAITING_UPLOAD)
 # A dependency in these states no longer holds anything back.
 DONE = (SENT, SUPERSEDED)
 
-# Kept for callers of the old API: what still has to go.
-PENDING_STATES = UNFINISHED
-
 _FROZEN = ("entity_type", "entity_id", "operation", "payload", "depends_on", "request",
            "session_id")
 
@@ -308,12 +305,16 @@ def record_not_found(s: Session, item_id: uuid.UUID, message: str = "") -> ItemI
     return info(item)
 
 
-def mark_waiting_upload(s: Session, item_id: uuid.UUID, platform: str, message: str) -> ItemInfo:
-    """The change went into an import file for the administrator."""
+def mark_waiting_upload(s: Session, item_id: uuid.UUID, platform: str, message: str,
+                        request: dict[str, Any] | None = None) -> ItemInfo:
+    """The change went into an import file for the administrator; ``request`` records what the
+    file says (reconcile matches the platform's objects against it)."""
     item = _get(s, item_id)
     if item.status == WAITING_UPLOAD:
         return info(item)
     item.platform = platform
+    if request is not None:
+        item.request = request
     _move(s, item, WAITING_UPLOAD, message)
     return info(item)
 
@@ -429,6 +430,17 @@ def local_id_for(s: Session, platform: str, entity_type: str, remote: str) -> uu
     return s.scalar(select(RemoteId.local_id).where(RemoteId.platform == platform,
                                                     RemoteId.entity_type == entity_type,
                                                     RemoteId.remote_id == str(remote)))
+
+
+def newest_numeric_remote_id(s: Session, platform: str, entity_type: str, before: dt.datetime) -> int | None:
+    """The highest numeric remote id recorded for ``platform`` before ``before``. Decidim numbers
+    its records in creation order, so an object created by a later request has a higher id:
+    looking for it can stop there."""
+    rows = s.scalars(select(RemoteId.remote_id).where(RemoteId.platform == platform,
+                                                      RemoteId.entity_type == entity_type,
+                                                      RemoteId.recorded_at < before))
+    numbers = [int(r) for r in rows if r.isdigit()]
+    return max(numbers) if numbers else None
 
 
 def remote_ids(s: Session, platform: str, entity_type: str) -> dict[uuid.UUID, str]:

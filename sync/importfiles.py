@@ -118,8 +118,9 @@ def write_session_files(
         files.append(WrittenFile("proposals", str(target), res.rows))
         formula = tuple(res.formula_rows)
         if mark_waiting:
-            for item_id in create_items:
-                outbox.mark_waiting_upload(s, item_id, host, f"written to {target.name}")
+            for proposal_id, item_id in zip(ids, create_items):
+                outbox.mark_waiting_upload(s, item_id, host, f"written to {target.name}",
+                                           request=_as_written(s, proposal_id, locales, target.name))
                 waiting += 1
 
     facts = publishing.closing_facts(s, session_id, host)
@@ -174,6 +175,16 @@ def write_session_files(
                      f"({len(ids)} proposals, {waiting} items waiting for the upload)",
                      platform=host, session_id=session_id)
     return HandOver(str(out), tuple(files), len(ids), waiting, formula, skipped, tuple(notes))
+
+
+def _as_written(s: Session, proposal_id: uuid.UUID, locales: list[str], file_name: str) -> dict:
+    """The proposal's text as the import file carries it (a body falls back to the title, as
+    in the file), for reconcile to recognise it on the platform."""
+    payload = P.platform_payload(s, proposal_id)
+    title, body = payload["title"], payload["body"]
+    return {"file": file_name,
+            "title": {loc: title[loc] for loc in locales if title.get(loc)},
+            "body": {loc: body.get(loc) or title[loc] for loc in locales if title.get(loc)}}
 
 
 def _locales(locales: list[str], first: str) -> list[str]:

@@ -20,19 +20,20 @@ def write_codes_pdf(path: str | Path, codes: list[CheckedInCode], *, session_tit
     from reportlab.pdfgen import canvas
 
     tr = load_translations(locale)
+    _ = tr.gettext
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     width, height = A4
     margin, cols, row_h = 18 * mm, 4, 11 * mm
     col_w = (width - 2 * margin) / cols
     c = canvas.Canvas(str(tmp), pagesize=A4)
-    c.setTitle(tr.gettext("Registration codes to validate"))
+    c.setTitle(_("Registration codes to validate"))
     per_page = int((height - 2 * margin - 30 * mm) // row_h) * cols
     pages = max(1, -(-len(codes) // per_page))
     try:
         for page in range(pages):
             c.setFont("Helvetica-Bold", 14)
-            c.drawString(margin, height - margin, tr.gettext("Registration codes to validate"))
+            c.drawString(margin, height - margin, _("Registration codes to validate"))
             c.setFont("Helvetica", 10)
             c.drawString(margin, height - margin - 6 * mm, session_title[:110])
             c.drawString(margin, height - margin - 11 * mm, tr.ngettext(
@@ -40,7 +41,7 @@ def write_codes_pdf(path: str | Path, codes: list[CheckedInCode], *, session_tit
                 "{n} codes checked in. Tick each one once it is validated in Decidim's admin.",
                 len(codes)).format(n=len(codes)))
             c.drawRightString(width - margin, margin - 8 * mm,
-                              tr.gettext("Page {page} of {pages}").format(page=page + 1, pages=pages))
+                              _("Page {page} of {pages}").format(page=page + 1, pages=pages))
             chunk = codes[page * per_page:(page + 1) * per_page]
             top = height - margin - 24 * mm
             for index, item in enumerate(chunk):

@@ -47,15 +47,16 @@ def _decided(vote: VoteLine | None, title: dict[str, str]) -> str | None:
 
 def answer_text(facts: ClosingFacts, line, locale: str) -> str:
     tr = load_translations(locale)
-    date = facts.starts_at.astimezone().strftime("%d/%m/%Y") if facts.starts_at else ""
+    _ = tr.gettext
+    when = facts.starts_at or facts.closed_at
+    session = facts.title + (f" ({when.astimezone().strftime('%d/%m/%Y')})" if when else "")
     text = tr.ngettext(
-        "Prioritised at the session “{session}” ({date}): position {rank} of {total}, with {n} support.",
-        "Prioritised at the session “{session}” ({date}): position {rank} of {total}, with {n} supports.",
-        line.supports).format(session=facts.title, date=date, rank=line.rank,
-                              total=len(facts.proposals), n=line.supports)
+        "Prioritised at the session “{session}”: position {rank} of {total}, with {n} support.",
+        "Prioritised at the session “{session}”: position {rank} of {total}, with {n} supports.",
+        line.supports).format(session=session, rank=line.rank, total=len(facts.proposals), n=line.supports)
     vote = _vote_of(facts, line.vote_question_id)
     if vote is not None and vote.explanation:
-        text += " " + tr.gettext("Vote: {explanation}").format(explanation=vote.explanation)
+        text += " " + _("Vote: {explanation}").format(explanation=vote.explanation)
     return text
 
 

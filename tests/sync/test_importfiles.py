@@ -163,3 +163,40 @@ def test_answers_results_report_and_codes(db, room, tmp_path):
         states = {(i.operation, i.status) for i in outbox.session_items(s, room)}
     assert ("close_meeting", "waiting_upload") in states
     assert ("validate_registration_code", "waiting_upload") in states
+
+
+def test_votes_reach_the_report_answers_and_results(db, room, tmp_path):
+    from p311desk import votes
+
+    with db.write() as s:
+        carril = next(p for p in P.list_proposals(s, room) if p.title["ca"].startswith("Carril"))
+        q = votes.create_question(s, room, "Fem el carril bici?")
+        votes.open_question(s, q.id)
+        votes.save_count(s, q.id, "mans", {"Yes": 2, "No": 0})
+        P.link_vote_question(s, carril.id, q.id)
+        votes.close_question(s, q.id)
+        for item, remote in zip(outbox.session_items(s, room, operation="create_proposal"), ("101", "102", "103")):
+            outbox.remember(s, HOST, "proposal", item.entity_id, remote)
+        sessions.close_session(s, room)
+    res = write(db, room, tmp_path, "v")
+    with db.read() as s:
+        facts = publishing.closing_facts(s, room, HOST)
+    [vote] = facts.votes
+    assert vote.outcome == "approved" and vote.explanation
+    report = Path(res.directory, "closing-report-ca.txt").read_text(encoding="utf-8")
+    assert vote.explanation in report and "Fem el carril bici?" in report
+    answers = {r["id"]: r for r in csv.DictReader(
+        Path(res.path("answers")).read_text(encoding="utf-8").splitlines(), delimiter=";")}
+    remote = outbox_remote(db, carril.id)
+    assert answers[remote]["state"] == "accepted" and vote.explanation in answers[remote]["answer/ca"]
+    results = list(csv.DictReader(Path(res.path("results")).read_text(encoding="utf-8").splitlines(),
+                                  delimiter=";"))
+    assert [r["title/ca"] for r in results] == [carril.title["ca"]]
+    assert results[0]["proposal_urls"].endswith(f"/f/12/proposals/{remote}")
+    with db.read() as s:  # the vote result travels with the closure: waiting with it
+        assert {i.status for i in outbox.session_items(s, room, operation="result")} == {"waiting_upload"}
+
+
+def outbox_remote(db, proposal_id):
+    with db.read() as s:
+        return outbox.remote_id(s, HOST, "proposal", proposal_id)
