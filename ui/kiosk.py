@@ -1,6 +1,7 @@
 """The voting kiosk: a full-screen view on the laptop that voters use one at a time.
 
-A voter unlocks one ballot with their check-in code (scanned QR or typed), chooses, and
+A voter unlocks one ballot with their check-in code (scanned QR or typed) or with a one-time
+code (a printed ballot's serial code, for people without theirs), chooses, and
 confirms; the ballot is recorded (secret or open, as the question says) and the kiosk returns to
 its welcome screen. A code that has voted is refused. The technician locks the kiosk, unlocks it
 and leaves it with the PIN set when it was started; closing the window any other way is refused.
@@ -365,8 +366,13 @@ class Kiosk(QWidget):
             self._to_welcome()
             self.feedback.setText(error_text(exc))
 
-        (write_op(self.ctx, votes.cast, self.question_id, self.code, self._pending, via="kiosk")
-         .changes("votes").bound_to(self).on_success(done).on_failure(refused).run())
+        if votes.is_ballot_code(self.code):  # a one-time code: the printed ballot's serial
+            words = ["blank"] if not self._pending else ["abstain"] if self._pending == (-1,) else \
+                [str(i + 1) for i in self._pending]
+            op = write_op(self.ctx, votes.scan, self.question_id, self.code, words)
+        else:
+            op = write_op(self.ctx, votes.cast, self.question_id, self.code, self._pending, via="kiosk")
+        (op.changes("votes").bound_to(self).on_success(done).on_failure(refused).run())
 
     # --- technician --------------------------------------------------------------------------
     def lock(self) -> None:

@@ -708,25 +708,36 @@ def issue_ballots(s: Session, question_id: uuid.UUID, count: int) -> list[Issued
     return out
 
 
+def is_ballot_code(text: str) -> bool:
+    """Whether ``text`` is a paper ballot's serial or option code (of any question)."""
+    return qr.decode(text).kind in ("ballot", "option")
+
+
+def _issued_paper(s: Session, q: VoteQuestion, decoded: qr.Payload) -> PaperBallot:
+    """The issued, not yet counted paper ballot a genuine code of this question names."""
+    if decoded.kind not in ("ballot", "option"):
+        raise VoteRefused("This code is not a ballot of this vote.")
+    if decoded.question_tag != qr.question_tag(q.id):
+        raise VoteRefused("This ballot belongs to another vote.")
+    try:
+        qr.verify(decoded, _ballot_key(q.id), q.id)
+    except qr.BadSignature:
+        raise VoteRefused("This ballot's code is forged or damaged: its signature does not match.") from None
+    paper = s.get(PaperBallot, (q.id, decoded.serial))
+    if paper is None:
+        raise VoteRefused("Ballot {serial} was not issued for this vote.", serial=decoded.serial)
+    if paper.counted:
+        raise VoteRefused("Ballot {serial} has already been counted.", serial=decoded.serial)
+    return paper
+
+
 def scan(s: Session, question_id: uuid.UUID, payload: str, choice: list[str] | None = None) -> CastResult:
     """Count one paper ballot from a scanned code: an option's code (one scan per ballot) or the
     serial plus the choice keyed in (``blank`` and ``invalid`` for blank and spoilt ballots)."""
     q = _open(s, question_id)
     decoded = qr.decode(payload)
     try:
-        if decoded.kind not in ("ballot", "option"):
-            raise VoteRefused("This code is not a ballot of this vote.")
-        if decoded.question_tag != qr.question_tag(q.id):
-            raise VoteRefused("This ballot belongs to another vote.")
-        try:
-            qr.verify(decoded, _ballot_key(q.id), q.id)
-        except qr.BadSignature:
-            raise VoteRefused("This ballot's code is forged or damaged: its signature does not match.") from None
-        paper = s.get(PaperBallot, (q.id, decoded.serial))
-        if paper is None:
-            raise VoteRefused("Ballot {serial} was not issued for this vote.", serial=decoded.serial)
-        if paper.counted:
-            raise VoteRefused("Ballot {serial} has already been counted.", serial=decoded.serial)
+        paper = _issued_paper(s, q, decoded)
         invalid = False
         if decoded.kind == "option":
             if choice:
@@ -997,8 +1008,18 @@ def parse_counts(tokens: list[str]) -> dict[str, int]:
 
 
 def kiosk_voter(s: Session, question_id: uuid.UUID, code: str) -> tuple[str, bool]:
-    """Who a code unlocks the kiosk for: (name, may vote). Refuses unknown and used codes."""
+    """Who a code unlocks the kiosk for: (name, may vote). Refuses unknown and used codes.
+
+    Besides a check-in code, a printed ballot's serial code works as a one-time code: it unlocks
+    one anonymous ballot (weight 1), recorded as that paper ballot with :func:`scan`, so the same
+    slip can never vote twice (on the kiosk or on paper)."""
     q = _open(s, question_id)
+    decoded = qr.decode(code)
+    if decoded.kind in ("ballot", "option"):
+        if decoded.kind == "option":
+            raise VoteRefused("This is an option's code: at the kiosk, scan the ballot's serial code.")
+        _issued_paper(s, q, decoded)
+        return _("Ballot {serial}").format(serial=decoded.serial), True
     p = _voter(s, q, code)
     elig = s.get(VoteEligibility, (q.id, p.id))
     if elig is None or not elig.present:

@@ -93,3 +93,27 @@ def test_blank_vote_and_technician_lock(qtbot, kiosk, db, wait_idle, window):
     qtbot.keyClicks(_find(k, QLineEdit, "kioskPin"), "4321")
     qtbot.mouseClick(_find(k, QPushButton, "kioskUnlock"), Qt.LeftButton)
     assert k.stack.currentIndex() == 0
+
+
+def test_one_time_code_unlocks_one_anonymous_ballot(qtbot, kiosk, db, wait_idle, window):
+    k, room, qid = kiosk
+    with db.write() as s:
+        slip = votes.issue_ballots(s, qid, 1)[0]
+    code = _find(k, QLineEdit, "kioskCode")
+    qtbot.keyClicks(code, slip.serial_payload)
+    qtbot.keyClick(code, Qt.Key_Return)
+    wait_idle(window)
+    assert k.stack.currentIndex() == 1 and slip.serial in k.voter_label.text()
+    qtbot.mouseClick(_find(k, QPushButton, "kioskOption_2"), Qt.LeftButton)
+    qtbot.mouseClick(_find(k, QPushButton, "kioskNext"), Qt.LeftButton)
+    qtbot.mouseClick(_find(k, QPushButton, "kioskConfirm"), Qt.LeftButton)
+    wait_idle(window)
+    assert k.stack.currentIndex() == 3
+    k._thanks_timer.timeout.emit()
+    qtbot.keyClicks(code, slip.serial_payload)
+    qtbot.keyClick(code, Qt.Key_Return)
+    wait_idle(window)
+    assert k.stack.currentIndex() == 0 and "already been counted" in _find(k, QLabel, "kioskFeedback").text()
+    with db.write() as s:
+        r = votes.close_question(s, qid)
+    assert [o.votes for o in r.options] == [0, 0, 1]
