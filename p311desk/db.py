@@ -140,6 +140,53 @@ def _known_revisions() -> set[str]:
     return {script.revision for script in script_directory().walk_revisions()}
 
 
+# Importing Alembic costs more than opening the database. Its answer (the heads) is remembered in
+# the cache folder under a fingerprint of the migration files (names, sizes, times), so an
+# up-to-date database opens without it; any new, changed or removed file asks Alembic again.
+
+def _migrations_fingerprint() -> str:
+    import hashlib
+
+    versions = Path(MIGRATIONS_DIR) / "versions"
+    entries = []
+    for folder in (versions, versions / "__pycache__"):
+        if folder.is_dir():
+            for entry in os.scandir(folder):
+                st = entry.stat()
+                entries.append(f"{folder.name}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()
+
+
+def _heads_cache() -> Path:
+    from p311desk.paths import cache_dir
+
+    return cache_dir() / "migration-heads.json"
+
+
+def _cached_heads(fingerprint: str) -> set[str] | None:
+    import json
+
+    try:
+        data = json.loads(_heads_cache().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+        return None
+    return set(data.get("heads") or []) or None
+
+
+def _remember_heads(fingerprint: str, heads: set[str]) -> None:
+    import json
+
+    path = _heads_cache()
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
+    try:
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, "heads": sorted(heads)}), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # only a cache
+        tmp.unlink(missing_ok=True)
+
+
 def _current_revisions(engine: Engine) -> set[str]:
     with _busy_is_a_sentence(), engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
@@ -202,9 +249,14 @@ def upgrade(engine: Engine, target: str = "heads") -> Path | None:
     failure the database is left as it was and :class:`UpgradeFailed` names the copy.
     """
     current = _current_revisions(engine)
+    fingerprint = _migrations_fingerprint()
+    if current and target == "heads" and current == _cached_heads(fingerprint):
+        return None  # up to date, known without importing Alembic
     if current - _known_revisions():
         raise DatabaseTooNew()
-    if current and current == migration_heads() and target == "heads":
+    heads = migration_heads()
+    _remember_heads(fingerprint, heads)
+    if current and current == heads and target == "heads":
         return None  # nothing to do
     db_path = Path(engine.url.database)
     copy = None

@@ -245,3 +245,20 @@ def test_migrations_are_found_without_python_sources(tmp_path, monkeypatch):
         version = {r[0] for r in s.connection().exec_driver_sql("SELECT version_num FROM alembic_version")}
     db.close()
     assert version == expected
+
+
+def test_an_up_to_date_database_opens_without_importing_alembic(tmp_path):
+    """Alembic's answer is remembered per set of migration files: start-up does not pay for it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = ("import sys; from p311desk.db import Database; Database(sys.argv[1]).close(); "
+            "print('alembic' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    run = lambda: subprocess.run([sys.executable, "-c", code, str(tmp_path / "d.db")], cwd=root, env=env,  # noqa: E731
+                                 capture_output=True, text=True, timeout=60).stdout.strip()
+    assert run() == "True"  # created: Alembic ran
+    assert run() == "False"  # reopened: known to be at the head without it
