@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from p311desk import backups
-from p311desk.i18n import _, format_local, ngettext
+from p311desk.i18n import _, format_local
 from p311desk.sessions import STATUSES
 from ui.workers import Op, error_text
 
@@ -35,15 +35,6 @@ FILE_FILTER = "{backups} (*.db *.sqlite *.sqlite3 *.bak);;{all} (*)"
 
 def _filter() -> str:
     return FILE_FILTER.format(backups=_("p311desk backups"), all=_("All files"))
-
-
-def holds_text(summary: backups.BackupSummary) -> str:
-    return ", ".join((
-        ngettext("{n} session", "{n} sessions", summary.session_count).format(n=summary.session_count),
-        ngettext("{n} person", "{n} people", summary.people).format(n=summary.people),
-        ngettext("{n} check-in", "{n} check-ins", summary.checked_in).format(n=summary.checked_in),
-        ngettext("{n} proposal", "{n} proposals", summary.proposals).format(n=summary.proposals),
-    ))
 
 
 # --- automatic copies ---------------------------------------------------------------------------
@@ -105,7 +96,7 @@ class RestoreDialog(QDialog):
         file_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout.addWidget(file_label)
 
-        holds = QLabel(_("It holds {what}.").format(what=holds_text(summary)))
+        holds = QLabel(_("It holds {what}.").format(what=summary.holds()))
         holds.setObjectName("restoreHolds")
         holds.setWordWrap(True)
         holds.setStyleSheet("font-size: 12pt;")
@@ -198,7 +189,7 @@ def _confirmed(window: QWidget, ctx, path: str) -> None:
             ctx.set_current_session(None)
         ctx.data_changed.emit("*")  # every page and the status bar reload
         ctx.notify(_("Backup of {when} restored: {what}. The database as it was before is kept in {path}").format(
-            when=format_local(result.restored.taken_at), what=holds_text(result.restored), path=result.kept),
+            when=format_local(result.restored.taken_at), what=result.restored.holds(), path=result.kept),
             "success")
         ctx.check_audit(incremental=False)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from p311desk import audit
 from p311desk.db import BUSY_TIMEOUT_S, Database, is_busy, script_directory, snapshot
 from p311desk.errors import DatabaseBusy, ValidationError
+from p311desk.i18n import ngettext
 
 FOLDER = "backups"
 KEEP = 7
@@ -61,6 +62,15 @@ class BackupSummary:
     checked_in: int = 0
     proposals: int = 0
     last_change: dt.datetime | None = None  # the time of its last audit event (UTC)
+
+    def holds(self) -> str:
+        """“2 sessions, 300 people, 64 check-ins, 6 proposals”, in the user's language."""
+        return ", ".join((
+            ngettext("{n} session", "{n} sessions", self.session_count).format(n=self.session_count),
+            ngettext("{n} person", "{n} people", self.people).format(n=self.people),
+            ngettext("{n} check-in", "{n} check-ins", self.checked_in).format(n=self.checked_in),
+            ngettext("{n} proposal", "{n} proposals", self.proposals).format(n=self.proposals),
+        ))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from p311desk import backups
-from p311desk.i18n import _, format_local, ngettext
+from p311desk.i18n import _, format_local
 from p311desk.sessions import STATUSES
 
 
@@ -25,24 +25,15 @@ def cmd_backup(args, ctx) -> int:
     path = backups.take_backup(ctx.db, args.file)
     summary = backups.describe_backup(path)
     ctx.print(_("Backup written: {path}").format(path=path))
-    ctx.print(holds_line(summary))
+    ctx.print(summary.holds())
     return 0
-
-
-def holds_line(summary: backups.BackupSummary) -> str:
-    return ", ".join((
-        ngettext("{n} session", "{n} sessions", summary.session_count).format(n=summary.session_count),
-        ngettext("{n} person", "{n} people", summary.people).format(n=summary.people),
-        ngettext("{n} check-in", "{n} check-ins", summary.checked_in).format(n=summary.checked_in),
-        ngettext("{n} proposal", "{n} proposals", summary.proposals).format(n=summary.proposals),
-    ))
 
 
 def describe_lines(summary: backups.BackupSummary) -> list[str]:
     lines = [
         _("Backup {file}, taken {when} ({size:.1f} MB).").format(
             file=summary.path.name, when=format_local(summary.taken_at), size=summary.size / 1e6),
-        _("It holds {what}.").format(what=holds_line(summary)),
+        _("It holds {what}.").format(what=summary.holds()),
     ]
     if summary.last_change:
         lines.append(_("Last change recorded in it: {when}.").format(when=format_local(summary.last_change)))
@@ -82,6 +73,6 @@ def cmd_restore(args, ctx) -> int:
     if args.json:
         ctx.print(_as_json(result.restored))
         return 0
-    ctx.print(_("Restored {file}: {what}.").format(file=result.restored.path.name, what=holds_line(result.restored)))
+    ctx.print(_("Restored {file}: {what}.").format(file=result.restored.path.name, what=result.restored.holds()))
     ctx.print(_("The database as it was before is kept in {path}").format(path=result.kept))
     return 0

@@ -174,19 +174,22 @@ def cmd_body_import(args, ctx) -> int:
             raise ValidationError("The mapping is not valid JSON: {error}", error=str(err)) from err
     body_id = _body(ctx, args.body)
     table = read_table(args.file, sheet=args.sheet)
-    with ctx.db.write() as s:
+    # The check is a read: a dry run takes no write lock and never makes another writer wait.
+    with ctx.db.read() as s:
         plan = votes.preview_members(s, body_id, table, mapping)
-        for line in votes.member_report_lines(plan):
-            ctx.print(line)
-        if plan.errors:
-            ctx.print(_("Nothing was imported: correct the errors first."))
-            return 1
-        if plan.warnings and not args.yes:
-            ctx.print(_("Nothing was imported: check the warnings and run again with --yes to accept them."))
-            return 1
-        if not args.yes:
-            ctx.print(_("Nothing was imported yet: run again with --yes to import."))
-            return 0
+    for line in votes.member_report_lines(plan):
+        ctx.print(line)
+    if plan.errors:
+        ctx.print(_("Nothing was imported: correct the errors first."))
+        return 1
+    if plan.warnings and not args.yes:
+        ctx.print(_("Nothing was imported: check the warnings and run again with --yes to accept them."))
+        return 1
+    if not args.yes:
+        ctx.print(_("Nothing was imported yet: run again with --yes to import."))
+        return 0
+    with ctx.db.write() as s:  # checked again under the write lock, then written
+        plan = votes.preview_members(s, body_id, table, mapping)
         n = votes.commit_members(s, plan, accept_warnings=True)
     ctx.print(_("Imported: {n} members added or changed.").format(n=n))
     return 0
