@@ -329,6 +329,8 @@ class Kiosk(QWidget):
     def _choice(self) -> tuple[int, ...]:
         if self.question.method == "yes_no" and self.selected == [2]:
             return (-1,)  # abstain
+        if self.question.method == "points":
+            return tuple(self.selected)  # Borda: the order of the touches is the ranking
         return tuple(sorted(self.selected))
 
     def _choose_blank(self) -> None:

@@ -117,3 +117,29 @@ def test_one_time_code_unlocks_one_anonymous_ballot(qtbot, kiosk, db, wait_idle,
     with db.write() as s:
         r = votes.close_question(s, qid)
     assert [o.votes for o in r.options] == [0, 0, 1]
+
+
+def test_borda_ranking_follows_the_order_of_touches(qtbot, window, db, wait_idle):
+    room = make_room(db, 1)
+    with db.write() as s:
+        q = votes.create_question(s, room.session_id, "Ordeneu les prioritats", method="points",
+                                  options=["Verd", "Mobilitat", "Cultura"], points="borda")
+        votes.open_question(s, q.id)
+    from ui.kiosk import Kiosk
+
+    k = Kiosk(window.ctx, q.id, "4321")
+    qtbot.addWidget(k)
+    k.show()
+    code = _find(k, QLineEdit, "kioskCode")
+    qtbot.keyClicks(code, room.codes[0])
+    qtbot.keyClick(code, Qt.Key_Return)
+    wait_idle(window)
+    for i in (2, 0, 1):
+        qtbot.mouseClick(_find(k, QPushButton, f"kioskOption_{i}"), Qt.LeftButton)
+    qtbot.mouseClick(_find(k, QPushButton, "kioskNext"), Qt.LeftButton)
+    assert "Cultura, Verd, Mobilitat" in k.summary.text()
+    qtbot.mouseClick(_find(k, QPushButton, "kioskConfirm"), Qt.LeftButton)
+    wait_idle(window)
+    with db.read() as s:
+        r = votes.results(s, q.id)
+    assert [o.votes for o in r.options] == [1, 0, 2]  # Borda: 2, 1, 0 points by rank
