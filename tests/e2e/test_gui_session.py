@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QWizard
+from PySide6.QtCore import QDate, QDateTime, QTime, Qt
+from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QLabel, QLineEdit, QListWidget, QMessageBox,
+                               QPushButton, QWizard)
 
 from p311desk.models import Attendance, Participant, Proposal
 from p311desk import audit
@@ -21,6 +22,9 @@ def test_whole_session_through_the_window(window, qtbot, wait_idle, typist, monk
     title = page.findChild(QLineEdit, "sessionTitle")
     typist(title, "Assemblea de barri de la Riera")
     typist(page.findChild(QLineEdit, "sessionPlace"), "Casal de la Riera")
+    # A fixed session date: the age rule measures Laia (born 2015) on it, not on today.
+    page.findChild(QDateTimeEdit, "sessionEnds").setDateTime(QDateTime(QDate(2026, 11, 23), QTime(20, 0)))
+    page.findChild(QDateTimeEdit, "sessionStarts").setDateTime(QDateTime(QDate(2026, 11, 23), QTime(18, 0)))
     title.setFocus()
     qtbot.keyClick(title, Qt.Key_Return)
     wait_idle(window)
@@ -97,7 +101,8 @@ def test_whole_session_through_the_window(window, qtbot, wait_idle, typist, monk
     sessions_page.reload(select=sid)
     qtbot.mouseClick(sessions_page.findChild(QPushButton, "closeSession"), Qt.LeftButton)
     wait_idle(window)
-    assert "2" in window.message_bar.label.text()  # "… hi han assistit 2 persones."
+    assert window.message_bar.label.text() == (
+        "La sessió «Assemblea de barri de la Riera» s'ha tancat: hi han assistit 2 persones.")
     with window.ctx.db.read() as s:
         assert s.query(Attendance).filter_by(session_id=sid, cancelled_at=None).count() == 2
         assert s.query(Proposal).filter_by(session_id=sid).count() == 2

@@ -11,9 +11,13 @@ from p311desk import sessions
 from p311desk.participants import add_participant, register
 
 
+START = dt.datetime(2026, 11, 23, 18, 0, tzinfo=dt.timezone.utc)
+
+
 def _room(window):
     with window.ctx.db.write() as s:
-        sid = sessions.create_session(s, title="Assemblea de la Riera").id
+        # A fixed date: Pol (born 2016) is 10 on it, whatever year the tests run in.
+        sid = sessions.create_session(s, title="Assemblea de la Riera", starts_at=START).id
         sessions.open_session(s, sid)
         people = {}
         for given, family, born in (("Núria", "Puig i Bosch", dt.date(1980, 1, 1)),

@@ -3,7 +3,7 @@
 import uuid
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QMessageBox, QTableView
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QTableView, QTableWidget
 
 from p311desk.models import Proposal
 from p311desk import proposals
@@ -155,4 +155,7 @@ def test_export_and_import_through_workers(window, qtbot, wait_idle, tmp_path):
     page.import_from(str(tmp_path / "p.csv"), confirm=False)
     wait_idle(window)
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
-    assert page.report_dialog.findChild(QTableView) is not None
+    # The report the user saw lists the one row, as new.
+    table = page.report_dialog.findChild(QTableWidget, "proposalsImportTable")
+    assert table.rowCount() == 1
+    assert [table.item(0, c).text() for c in range(3)] == ["2", "New", "Proposta per exportar i tornar"]

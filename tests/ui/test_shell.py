@@ -42,26 +42,35 @@ def test_unexpected_error_is_reported_without_traceback(window, wait_idle, caplo
     assert "Traceback" in caplog.text  # the details go to the log, not to the user
 
 
-def test_progress_and_cancel(window, wait_idle):
-    import threading
+def test_progress_and_cancel(window, qtbot, wait_idle):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QProgressDialog, QPushButton
 
-    seen = []
-    started = threading.Event()
+    seen, reported = [], []
 
     def long_job(progress, cancel):
-        started.set()
-        for i in range(1000):
+        for i in range(1, 1001):
             if cancel.is_set():
-                return "cancelled"
-            progress(i, 1000, "")
+                return f"cancelled after {i - 1}"
+            progress(i, 1000, f"row {i}")
             cancel.wait(0.005)
         return "done"
 
-    worker = Op(window.ctx, long_job, write=False).on_success(seen.append).run()
-    started.wait(5)
-    worker.cancel.set()
+    worker = Op(window.ctx, long_job, write=False, parent=window).with_progress("Working…") \
+        .on_success(seen.append).run()
+    worker.signals.progress.connect(lambda done, total, _m: reported.append((done, total)))
+    dialog = window.findChild(QProgressDialog, "progressDialog")
+    qtbot.waitUntil(lambda: dialog.isVisible() and dialog.value() >= 5, timeout=5000)
+    # The dialog shows how far the work is, with the job's own message.
+    assert dialog.maximum() == 1000 and 5 <= dialog.value() < 1000
+    assert dialog.labelText().startswith("Working…\nrow ")
+    done = [d for d, _t in reported]
+    assert done == sorted(done) and all(t == 1000 for _d, t in reported)
+    # The user presses Cancel: the job stops where it was, long before the end.
+    qtbot.mouseClick(dialog.findChild(QPushButton), Qt.LeftButton)
     wait_idle(window)
-    assert seen == ["cancelled"]
+    assert len(seen) == 1 and seen[0].startswith("cancelled after ")
+    assert int(seen[0].rsplit(" ", 1)[1]) < 1000
 
 
 def test_status_bar_shows_offline_without_platform(window):
