@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QLabel, QListWidget, QMessageBox, QPushButton, QTableView
+from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QTableView
 
 from p311desk import backups, sessions
 from p311desk.models import ParticipationSession
@@ -121,3 +121,27 @@ def test_the_daily_copy_is_taken_once(window, wait_idle, qtbot):
         wait_idle(window)
     qtbot.waitUntil(lambda: len(backups.list_backups(window.ctx.db)) == 1)
     assert backups.list_backups(window.ctx.db)[0].kind == "daily"
+
+
+def test_a_busy_database_is_a_sentence_in_the_message_bar(window, qtbot, wait_idle, monkeypatch):
+    """Another program holds the write lock: the window's write waits, then says so."""
+    import sqlite3
+
+    from p311desk import db as db_module
+
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_S", 0.3)
+    window.ctx.db.engine.dispose()  # new connections pick up the shorter wait
+    blocker = sqlite3.connect(window.ctx.db.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        page = window.go_to("sessions")
+        qtbot.mouseClick(page.findChild(QPushButton, "newSession"), Qt.LeftButton)
+        qtbot.keyClicks(page.findChild(QLineEdit, "sessionTitle"), "Assemblea")
+        qtbot.mouseClick(page.findChild(QPushButton, "saveSession"), Qt.LeftButton)
+        wait_idle(window)
+        qtbot.waitUntil(lambda: window.message_bar.level == "error")
+        assert "The database is busy" in window.message_bar.label.text()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert _titles(window) == []
