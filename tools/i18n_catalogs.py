@@ -19,7 +19,10 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 # Domain errors take their msgid as first argument; subclasses declare theirs with N_().
 for _error in ("DomainError", "ValidationError", "NotFound", "InvalidTransition", "DatabaseTooNew",
                "ImportRefused", "Cancelled", "VoteRefused", "InvalidBallot",
-               "DatabaseBusy", "DatabaseUnsafe", "UpgradeFailed"):
+               "DatabaseBusy", "DatabaseUnsafe", "UpgradeFailed",
+               # sync/errors.py
+               "PlatformError", "PlatformUnreachable", "PlatformServerError", "PlatformRefused",
+               "NotAPlatform", "SignInFailed", "SignInRequired", "SignInNotSupported", "KeyringUnavailable"):
     KEYWORDS[_error] = (1,)
 SOURCES = ["p311desk", "sync", "ui"]
 TRANSLATED_LANGUAGES = ["ca", "es"]
