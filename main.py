@@ -10,10 +10,14 @@ import argparse
 import sys
 
 
+# Command modules outside the core: the core CLI never imports sync/, so the wiring adds them here.
+CLI_EXTRA_MODULES = ["sync.cli"]
+
+
 def cli_main(argv: list[str] | None = None) -> int:
     from p311desk.cli import main
 
-    return main(argv)
+    return main(argv, extra_modules=CLI_EXTRA_MODULES)
 
 
 def gui_main(argv: list[str] | None = None) -> int:

@@ -100,6 +100,26 @@ class Setting(Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
+class Platform(Base):
+    """A Decidim platform this installation talks to (a profile). No secret is ever stored here:
+    the password or API secret lives in the OS keyring under ``p311desk:<host>`` and ``account``.
+    """
+
+    __tablename__ = "platform"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    base_url: Mapped[str] = mapped_column(String(500))
+    host: Mapped[str] = mapped_column(String(255), unique=True)  # the organisation (with :port if any)
+    sign_in: Mapped[str] = mapped_column(String(10), default="session")  # session | api
+    account: Mapped[str | None] = mapped_column(String(320))  # e-mail or API key (not a secret)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    capabilities: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    probed_at: Mapped[dt.datetime | None]
+    last_pull_at: Mapped[dt.datetime | None]
+    last_pull: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the last pull's summary
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Space(Tracked, Base):
     """A participatory space (process, assembly) cached from the platform, or created locally."""
 
@@ -110,6 +130,7 @@ class Space(Tracked, Base):
     slug: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[dict[str, str]] = mapped_column(default=dict)
     fetched_at: Mapped[dt.datetime | None]
+    remote_updated_at: Mapped[dt.datetime | None]  # the platform's updatedAt when last pulled
 
     components: Mapped[list[Component]] = relationship(back_populates="space")
     __table_args__ = (UniqueConstraint("platform_host", "space_type", "decidim_id"),)
@@ -125,12 +146,20 @@ class Component(Tracked, Base):
     name: Mapped[dict[str, str]] = mapped_column(default=dict)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     fetched_at: Mapped[dt.datetime | None]
+    platform_host: Mapped[str | None] = mapped_column(String(255))
+    remote_updated_at: Mapped[dt.datetime | None]
 
     space: Mapped[Space] = relationship(back_populates="components")
+    __table_args__ = (
+        Index("uq_component_platform_remote", "platform_host", "manifest_name", "decidim_id", unique=True),
+    )
 
 
 class Taxonomy(Tracked, Base):
-    """A category, scope or (0.30+) taxonomy of a space, cached for offline classification."""
+    """A category, scope or (0.30+) taxonomy of a space, cached for offline classification.
+
+    Categories belong to a space; scopes and taxonomies belong to the organisation (``space_id``
+    empty when pulled from a platform)."""
 
     __tablename__ = "taxonomy"
     space_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
@@ -138,6 +167,31 @@ class Taxonomy(Tracked, Base):
     decidim_id: Mapped[str | None] = mapped_column(String(40))
     parent_decidim_id: Mapped[str | None] = mapped_column(String(40))
     name: Mapped[dict[str, str]] = mapped_column(default=dict)
+    platform_host: Mapped[str | None] = mapped_column(String(255))
+    __table_args__ = (
+        Index("uq_taxonomy_platform_remote", "platform_host", "kind", "decidim_id", unique=True),
+    )
+
+
+class Meeting(Base):
+    """A Decidim meeting cached from the platform, so a session can be linked to it offline."""
+
+    __tablename__ = "meeting"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    platform_host: Mapped[str] = mapped_column(String(255))
+    decidim_id: Mapped[str] = mapped_column(String(40))
+    component_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("component.id", ondelete="SET NULL"))
+    reference: Mapped[str | None] = mapped_column(String(80))
+    title: Mapped[dict[str, str]] = mapped_column(default=dict)
+    starts_at: Mapped[dt.datetime | None]
+    ends_at: Mapped[dt.datetime | None]
+    address: Mapped[str] = mapped_column(String(300), default="")
+    location: Mapped[dict[str, str]] = mapped_column(default=dict)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    remote_updated_at: Mapped[dt.datetime | None]
+    fetched_at: Mapped[dt.datetime | None]
+    __table_args__ = (Index("uq_meeting_platform_remote", "platform_host", "decidim_id", unique=True),)
 
 
 # --- sessions and people ---------------------------------------------------------------------
@@ -304,6 +358,12 @@ class Proposal(Tracked, Base):
     component_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("component.id", ondelete="SET NULL")
     )
+    # Pulled from a platform (sync part 1): where it came from, the platform's updatedAt, and
+    # when it was last written from the platform (a later local edit has updated_at after it).
+    platform_host: Mapped[str | None] = mapped_column(String(255))
+    remote_updated_at: Mapped[dt.datetime | None]
+    pulled_at: Mapped[dt.datetime | None]
+    __table_args__ = (Index("uq_proposal_platform_remote", "platform_host", "decidim_id", unique=True),)
 
 
 # --- votes (p311desk/votes) --------------------------------------------------------------------

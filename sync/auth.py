@@ -158,5 +158,10 @@ def _form_sign_in(client: DecidimClient) -> None:
     response = client.request("POST", "/users/sign_in", headers={"Accept": "text/html"}, data={
         "authenticity_token": token, "user[email]": creds.account, "user[password]": creds.secret,
         "user[remember_me]": "1"})
-    if response.status_code in (401, 403, 422):
+    if response.status_code == 422:
+        # Rails refused the CSRF token: the form's session expired meanwhile. Fetch a fresh form.
+        from sync.client import Transient
+
+        raise Transient(SignInFailed(host=client.host, what=_what("session")))
+    if response.status_code in (401, 403):
         raise SignInFailed(host=client.host, what=_what("session"))

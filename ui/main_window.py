@@ -35,7 +35,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("proposals", N_("Proposals"), "ui.pages.proposals:ProposalsPage"),
     ("votes", N_("Votes"), "ui.pages.votes:VotesPage"),
     ("print", N_("Print"), "ui.pages.print:PrintPage"),
-    ("sync", N_("Sync"), None),
+    ("sync", N_("Sync"), "ui.pages.sync:SyncPage"),
     ("settings", N_("Settings"), "ui.pages.settings:SettingsPage"),
 ]
 

@@ -74,7 +74,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(1)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra_modules: list[str] | tuple[str, ...] = ()) -> argparse.ArgumentParser:
+    """The parser; ``extra_modules`` are command modules outside the core that ``main.py`` adds
+    (``sync.cli``: the commands that talk to Decidim), registered the same way."""
     parser = _Parser(
         prog="p311desk-cli",
         description=_("Run participation sessions offline: sessions, participants, proposals."),
@@ -83,12 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=sorted(LANGUAGES), help=_("language of messages"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMAND_MODULES:
+    for name in [*COMMAND_MODULES, *extra_modules]:
         importlib.import_module(name).register(sub)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, extra_modules: list[str] | tuple[str, ...] = ()) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Pick the language before building the parser so that help texts are translated.
     lang = None
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         elif arg.startswith("--lang="):
             lang = arg.split("=", 1)[1]
     set_language(lang or os.environ.get("P311DESK_LANG", "en"))
-    parser = build_parser()
+    parser = build_parser(extra_modules)
     try:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help (0) or a refused command line (1)

@@ -11,6 +11,7 @@ from p311desk import audit
 from p311desk import demo
 from p311desk import backups
 from p311desk import sessions
+from p311desk import spaces
 
 
 def register(sub) -> None:
@@ -39,6 +40,12 @@ def register(sub) -> None:
         q = ss.add_parser(action, help=helptext)
         q.add_argument("session", help=_("session id (or the first characters of it)"))
         q.set_defaults(func=cmd_sessions_transition, transition=action)
+    q = ss.add_parser("link", help=_("link a session to a platform's space, proposals component and meeting"))
+    q.add_argument("session", help=_("session id (or the first characters of it)"))
+    q.add_argument("--platform", help=_("platform name or host (default: the default platform)"))
+    q.add_argument("--component", required=True, help=_("the proposals component's id on the platform"))
+    q.add_argument("--meeting", help=_("the Decidim meeting's id on the platform"))
+    q.set_defaults(func=cmd_sessions_link)
 
     p = sub.add_parser("audit", help=_("check the audit log"))
     aa = p.add_subparsers(dest="action", metavar="ACTION")
@@ -130,6 +137,22 @@ def back_up_closed_session(ctx) -> None:
               file=sys.stderr)
         return
     ctx.print(_("Backup taken: {path}").format(path=path))
+
+
+def cmd_sessions_link(args, ctx) -> int:
+    """Link to what the last pull cached (no network: pull first)."""
+    with ctx.db.write() as s:
+        info = sessions.find_session(s, args.session)
+        platform = spaces.get_platform(s, args.platform)
+        link = spaces.resolve_link(s, platform.host, args.component, args.meeting)
+        info = sessions.update_session(s, info.id, **link)
+        shown = spaces.describe_link(s, info.space_id, info.component_id, info.decidim_meeting_id)
+    ctx.print(_("Session “{title}” is linked to {platform}: {space} ▸ {component}").format(
+        title=info.title, platform=shown.platform, space=shown.space, component=shown.component))
+    if shown.meeting:
+        ctx.print("  " + _("Meeting: {meeting} ({when})").format(meeting=shown.meeting,
+                                                                  when=format_local(shown.meeting_starts_at)))
+    return 0
 
 
 def cmd_audit_verify(args, ctx) -> int:

@@ -64,7 +64,7 @@ def credentials_for(version: str) -> Credentials:
 
 def fast_client(url: str, **kwargs) -> DecidimClient:
     """A client with short timeouts and backoff, so fault tests stay quick."""
-    kwargs.setdefault("timeout", (1.0, 0.4))
+    kwargs.setdefault("timeout", (1.0, 0.3))
     kwargs.setdefault("backoff", (0.01, 0.05))
     kwargs.setdefault("attempts", 8)
     return DecidimClient(url, **kwargs)

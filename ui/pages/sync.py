@@ -1,0 +1,322 @@
+"""Sync page: the Decidim platforms with what each can do, signing in, pulling with progress and
+cancel, and the last pull's summary. Errors reach the message bar as a sentence.
+
+Network work runs in workers (``ui.workers.Op``); the page itself never talks to the server.
+The secret typed here goes to the keyring (or serves one sign-in where there is none) and the
+field is cleared at once.
+"""
+
+from __future__ import annotations
+
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from p311desk import spaces
+from p311desk.i18n import _, format_local, ngettext
+from sync import platforms as platform_service
+from sync.auth import keyring_available, recall_secret
+from sync.capabilities import Capabilities
+from sync.pull import pull
+from ui.pages import Page
+from ui.workers import Op, write_op
+
+
+def summary_text(summary: dict) -> str:
+    """The last pull in a few lines."""
+    if not summary:
+        return _("Nothing pulled yet.")
+    parts = []
+    for key, label in (("spaces", _("spaces")), ("meetings", _("meetings")), ("proposals", _("proposals"))):
+        c = summary.get(key) or {}
+        parts.append(_("{label}: {new} new, {updated} updated").format(
+            label=label, new=c.get("new", 0), updated=c.get("updated", 0)))
+    lines = ["; ".join(parts)]
+    conflicts = summary.get("conflicts") or []
+    if conflicts:
+        lines.append(ngettext(
+            "{n} proposal changed both here and on the platform: the local version was kept until it is synced.",
+            "{n} proposals changed both here and on the platform: the local versions were kept until they are synced.",
+            len(conflicts)).format(n=len(conflicts)))
+    if not summary.get("complete", True):
+        lines.append(_("The pull did not finish; what arrived is kept. Pull again to complete it."))
+    lines.append(_("{requests} requests, {seconds} s").format(requests=summary.get("requests", 0),
+                                                                seconds=summary.get("seconds", 0)))
+    return "\n".join(lines)
+
+
+class SyncPage(Page):
+    page_id = "sync"
+
+    def __init__(self, ctx, parent=None) -> None:
+        super().__init__(ctx, parent)
+        self.platforms: list[spaces.PlatformInfo] = []
+        title = QLabel(_("Sync with Decidim"))
+        title.setStyleSheet("font-size: 18pt; font-weight: bold;")
+
+        # --- left: the platforms, and adding one ---------------------------------------------
+        self.list = QListWidget()
+        self.list.setObjectName("platformList")
+        self.list.setMinimumWidth(220)
+        self.list.currentRowChanged.connect(self._show_current)
+        add_box = QGroupBox(_("Add a platform"))
+        add_form = QFormLayout(add_box)
+        self.new_name = QLineEdit()
+        self.new_name.setObjectName("newPlatformName")
+        self.new_name.setPlaceholderText(_("e.g. Participa311"))
+        self.new_url = QLineEdit()
+        self.new_url.setObjectName("newPlatformUrl")
+        self.new_url.setPlaceholderText("https://participa311.diba.cat")
+        self.add_button = QPushButton(_("Add and check"))
+        self.add_button.setObjectName("addPlatform")
+        self.add_button.clicked.connect(self.add_platform)
+        self.new_url.returnPressed.connect(self.add_platform)
+        add_form.addRow(_("Name"), self.new_name)
+        add_form.addRow(_("Address"), self.new_url)
+        add_form.addRow(self.add_button)
+        left = QVBoxLayout()
+        left.addWidget(self.list, 1)
+        left.addWidget(add_box)
+
+        # --- right: the chosen platform ------------------------------------------------------
+        self.heading = QLabel()
+        self.heading.setObjectName("platformHeading")
+        self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.heading.setWordWrap(True)
+        self.capabilities = QLabel()
+        self.capabilities.setObjectName("capabilities")
+        self.capabilities.setWordWrap(True)
+        self.default_button = QPushButton(_("Make default"))
+        self.default_button.setObjectName("makeDefault")
+        self.default_button.clicked.connect(self.make_default)
+
+        sign_box = QGroupBox(_("Sign in"))
+        sign_form = QFormLayout(sign_box)
+        self.method = QComboBox()
+        self.method.setObjectName("signInMethod")
+        self.method.addItem(_("E-mail and password"), "session")
+        self.method.addItem(_("API key and secret (Decidim 0.31+)"), "api")
+        self.account = QLineEdit()
+        self.account.setObjectName("account")
+        self.secret = QLineEdit()
+        self.secret.setObjectName("secret")
+        self.secret.setEchoMode(QLineEdit.Password)
+        self.secret.returnPressed.connect(self.sign_in)
+        self.sign_button = QPushButton(_("Sign in"))
+        self.sign_button.setObjectName("signIn")
+        self.sign_button.clicked.connect(self.sign_in)
+        self.sign_status = QLabel()
+        self.sign_status.setObjectName("signStatus")
+        self.sign_status.setWordWrap(True)
+        sign_form.addRow(_("Way"), self.method)
+        sign_form.addRow(_("E-mail or API key"), self.account)
+        sign_form.addRow(_("Password or secret"), self.secret)
+        sign_form.addRow(self.sign_button)
+        sign_form.addRow(self.sign_status)
+
+        pull_box = QGroupBox(_("Pull from the platform"))
+        pull_layout = QVBoxLayout(pull_box)
+        hint = QLabel(_("Brings participatory spaces, their components, categories or taxonomies, meetings "
+                        "and published proposals into this computer, to work offline."))
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        row = QHBoxLayout()
+        self.space = QComboBox()
+        self.space.setObjectName("pullSpace")
+        self.pull_button = QPushButton(_("Pull now"))
+        self.pull_button.setObjectName("pullNow")
+        self.pull_button.setStyleSheet("font-weight: bold; padding: 6px 16px;")
+        self.pull_button.clicked.connect(self.pull)
+        row.addWidget(QLabel(_("Space")))
+        row.addWidget(self.space, 1)
+        row.addWidget(self.pull_button)
+        self.last_pull = QLabel()
+        self.last_pull.setObjectName("lastPull")
+        self.last_pull.setWordWrap(True)
+        self.last_pull.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        pull_layout.addWidget(hint)
+        pull_layout.addLayout(row)
+        pull_layout.addWidget(self.last_pull)
+
+        self.details = QWidget()
+        right = QVBoxLayout(self.details)
+        right.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        head.addWidget(self.heading, 1)
+        head.addWidget(self.default_button)
+        right.addLayout(head)
+        right.addWidget(self.capabilities)
+        right.addWidget(sign_box)
+        right.addWidget(pull_box)
+        right.addStretch(1)
+        self.empty = QLabel(_("No platform yet. Add one with its address (the demo: run "
+                              "“python -m sync.fake_decidim” and add http://127.0.0.1:8311)."))
+        self.empty.setObjectName("noPlatforms")
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("font-size: 12pt; color: #555;")
+        right.addWidget(self.empty)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(self.details)
+
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addWidget(scroll, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
+        layout.addLayout(body, 1)
+        self.activate()
+
+    # --- reading -------------------------------------------------------------------------------
+    def activate(self) -> None:
+        with self.ctx.db.read() as s:
+            self.platforms = spaces.list_platforms(s)
+            self.space_choices = {p.host: [(sp.title, sp.slug or sp.decidim_id) for sp in spaces.list_spaces(s)
+                                           if sp.platform_host == p.host] for p in self.platforms}
+        current = self.current()
+        self.list.blockSignals(True)
+        self.list.clear()
+        for p in self.platforms:
+            item = QListWidgetItem(("★ " if p.is_default else "") + p.name)
+            item.setToolTip(p.base_url)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        index = next((i for i, p in enumerate(self.platforms) if current and p.id == current.id), 0)
+        if self.platforms:
+            self.list.setCurrentRow(index)
+        self._show_current()
+
+    def current(self) -> spaces.PlatformInfo | None:
+        row = self.list.currentRow() if hasattr(self, "list") else -1
+        return self.platforms[row] if 0 <= row < len(self.platforms) else None
+
+    def _show_current(self, *_args) -> None:
+        info = self.current()
+        for w in (self.heading, self.capabilities, self.default_button):
+            w.setVisible(info is not None)
+        for box in self.details.findChildren(QGroupBox):
+            box.setVisible(info is not None)
+        self.empty.setVisible(info is None)
+        if info is None:
+            return
+        self.heading.setText(f"{info.name} — {info.base_url}")
+        caps = Capabilities.from_json(info.capabilities)
+        self.capabilities.setText("\n".join(caps.sentences()) if caps else _("Not checked yet."))
+        self.default_button.setEnabled(not info.is_default)
+        self.method.setCurrentIndex(max(0, self.method.findData(info.sign_in)))
+        self.account.setText(info.account or "")
+        if info.account and recall_secret(info.host, info.account):
+            self.sign_status.setText(_("Signed in as {account}; the secret is in this computer's keyring.").format(
+                account=info.account))
+        elif not keyring_available():
+            self.sign_status.setText(_("This computer has no keyring: the secret is asked for each sync."))
+        else:
+            self.sign_status.setText(_("Not signed in. Public data can still be pulled."))
+        self.space.clear()
+        self.space.addItem(_("All spaces"), None)
+        for title, ref in sorted(self.space_choices.get(info.host, []), key=lambda t: t[0].casefold()):
+            self.space.addItem(title, ref)
+        when = format_local(info.last_pull_at, "%Y-%m-%d %H:%M", empty="") if info.last_pull_at else ""
+        text = summary_text(info.last_pull)
+        self.last_pull.setText(_("Last pull: {when}").format(when=when) + "\n" + text if when else text)
+
+    # --- actions -------------------------------------------------------------------------------
+    def add_platform(self) -> None:
+        name, url = self.new_name.text().strip(), self.new_url.text().strip()
+        if not url:
+            self.ctx.notify(_("Give the platform's address."), "error")
+            return
+        name = name or url.split("://")[-1].split("/")[0]
+        self.add_button.setEnabled(False)
+
+        def done(result) -> None:
+            info, _caps = result
+            self.new_name.clear()
+            self.new_url.clear()
+            self.ctx.notify(_("Platform “{name}” added.").format(name=info.name))
+            self.activate()
+            self.list.setCurrentRow(next(i for i, p in enumerate(self.platforms) if p.id == info.id))
+
+        def failed(exc) -> None:
+            from ui.workers import error_text
+
+            self.ctx.notify(error_text(exc), "error")
+
+        def finish(*_a) -> None:
+            self.add_button.setEnabled(True)
+
+        op = (Op(self.ctx, lambda: platform_service.add_platform(self.ctx.db, name, url), write=False, parent=self)
+              .on_success(done).on_failure(failed).with_progress(_("Checking the platform…")).changes("platforms"))
+        worker = op.run()
+        worker.signals.finished.connect(finish)
+
+    def make_default(self) -> None:
+        info = self.current()
+        if info is None:
+            return
+        write_op(self.ctx, spaces.set_default, info.id).on_success(lambda _r: self.activate()).changes(
+            "platforms").run()
+
+    def sign_in(self) -> None:
+        info = self.current()
+        secret = self.secret.text()
+        account = self.account.text().strip()
+        if info is None or not account or not secret:
+            self.ctx.notify(_("Give the e-mail (or API key) and the password (or secret)."), "error")
+            return
+        self.secret.clear()  # the secret never stays in a widget
+        method = self.method.currentData()
+
+        def done(result) -> None:
+            if result.remembered:
+                self.ctx.notify(_("Signed in to {platform} as {user}.").format(
+                    platform=result.platform.name, user=result.user.get("name") or account))
+            else:
+                self.ctx.notify(_("Signed in, but this computer has no keyring: the secret is not remembered."),
+                                "warning")
+            self.activate()
+
+        (Op(self.ctx, lambda: platform_service.login(self.ctx.db, info.name, method, account, secret), write=False,
+            parent=self).on_success(done).with_progress(_("Signing in…")).changes("platforms").run())
+
+    def pull(self) -> None:
+        info = self.current()
+        if info is None:
+            return
+        space = self.space.currentData()
+        self.pull_button.setEnabled(False)
+
+        def work(progress, cancel):
+            return pull(self.ctx.db, info.name, space=space, progress=progress, cancel=cancel)
+
+        def done(summary) -> None:
+            self.ctx.notify(_("Pulled from {platform}.").format(platform=info.name))
+            self.activate()
+
+        def failed(exc) -> None:
+            from ui.workers import error_text
+
+            self.ctx.notify(error_text(exc), "error")
+            self.activate()
+
+        worker = (Op(self.ctx, work, write=False, parent=self).on_success(done).on_failure(failed)
+                  .with_progress(_("Pulling from {platform}…").format(platform=info.name)).changes("spaces").run())
+        worker.signals.finished.connect(lambda: self.pull_button.setEnabled(True))
+
+
+__all__ = ["SyncPage", "summary_text"]
