@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from p311desk.i18n import LANGUAGES, _
+from p311desk.i18n import LANGUAGES, _, format_local
 from p311desk import sessions
 from ui.models.rows import SORT_ROLE
 from ui.models.sessions_model import SessionsTableModel
@@ -183,6 +183,14 @@ class SessionsPage(Page):
         self.space_combo.currentIndexChanged.connect(self._space_changed)
         self.component_combo = QComboBox()
         self.component_combo.setObjectName("sessionComponent")
+        self.meeting_combo = QComboBox()
+        self.meeting_combo.setObjectName("sessionMeeting")
+        self.meeting_combo.setToolTip(_("The Decidim meeting this session is (its date is shown so a wrong link "
+                                        "stands out). Pull from the platform on the Sync page to list them."))
+        self.link_label = QLabel()
+        self.link_label.setObjectName("sessionLink")
+        self.link_label.setWordWrap(True)
+        self.link_label.setStyleSheet("color: #1f3b57;")
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setObjectName("sessionNotes")
         self.notes_edit.setMaximumHeight(90)
@@ -195,6 +203,8 @@ class SessionsPage(Page):
         form.addRow("", self.min_age_check)
         form.addRow(_("Space"), self.space_combo)
         form.addRow(_("Proposals go to"), self.component_combo)
+        form.addRow(_("Decidim meeting"), self.meeting_combo)
+        form.addRow("", self.link_label)
         form.addRow(_("Notes"), self.notes_edit)
 
         self.state_label = QLabel()
@@ -229,6 +239,7 @@ class SessionsPage(Page):
 
         with self.ctx.db.read() as s:
             self.spaces = {sp.id: sp for sp in spaces.list_spaces(s)}
+            self.meetings = {sp: spaces.list_meetings(s, space_id=sp) for sp in self.spaces}
         self.space_combo.blockSignals(True)
         self.space_combo.clear()
         self.space_combo.addItem(_("— not linked —"), None)
@@ -241,10 +252,17 @@ class SessionsPage(Page):
         data = self.space_combo.currentData()
         space = self.spaces.get(uuid.UUID(data)) if data and hasattr(self, "spaces") else None
         self.component_combo.clear()
+        self.meeting_combo.clear()
+        self.meeting_combo.addItem(_("— none —"), None)
         if space is None:
             self.component_combo.addItem(_("— choose a space first —"), None)
             self.component_combo.setEnabled(False)
+            self.meeting_combo.setEnabled(False)
             return
+        self.meeting_combo.setEnabled(self.space_combo.isEnabled())
+        for meeting in getattr(self, "meetings", {}).get(space.id, []):
+            when = format_local(meeting.starts_at, "%d/%m/%Y %H:%M", empty="?")
+            self.meeting_combo.addItem(f"{when} — {meeting.title}", meeting.decidim_id)
         self.component_combo.setEnabled(self.space_combo.isEnabled())
         self.component_combo.addItem(_("— none —"), None)
         for component in space.components_of("proposals"):
@@ -252,11 +270,34 @@ class SessionsPage(Page):
         if self.component_combo.count() == 2:
             self.component_combo.setCurrentIndex(1)
 
-    def _select_links(self, space_id, component_id) -> None:
+    def _select_links(self, space_id, component_id, meeting_id=None) -> None:
         self.space_combo.setCurrentIndex(max(self.space_combo.findData(str(space_id)) if space_id else 0, 0))
         self._space_changed()
         if component_id:
             self.component_combo.setCurrentIndex(max(self.component_combo.findData(str(component_id)), 0))
+        if meeting_id:
+            self.meeting_combo.setCurrentIndex(max(self.meeting_combo.findData(meeting_id), 0))
+        self._show_link()
+
+    def _show_link(self) -> None:
+        """The saved link in words, with the meeting's date, so a wrong link is visible."""
+        from p311desk import spaces
+
+        info = self.current
+        if info is None or not (info.space_id or info.decidim_meeting_id):
+            self.link_label.setText(_("Not linked to a platform."))
+            return
+        with self.ctx.db.read() as s:
+            link = spaces.describe_link(s, info.space_id, info.component_id, info.decidim_meeting_id)
+        parts = [p for p in (link.space, link.component) if p]
+        text = _("Linked to {platform}: {what}").format(platform=link.platform or _("this computer"),
+                                                        what=" ▸ ".join(parts) or "—")
+        if link.meeting_decidim_id:
+            when = format_local(link.meeting_starts_at, "%d/%m/%Y %H:%M", empty="?")
+            text += "\n" + (_("Meeting: {meeting} ({when})").format(meeting=link.meeting, when=when) if link.meeting
+                            else _("Meeting {id} (not in the local cache: pull on the Sync page)").format(
+                                id=link.meeting_decidim_id))
+        self.link_label.setText(text)
 
     def start_new(self) -> None:
         self.table.clearSelection()
@@ -285,7 +326,7 @@ class SessionsPage(Page):
         self.language_combo.setCurrentIndex(max(self.language_combo.findData(info.language), 0))
         self.min_age_check.setChecked(info.enforce_min_age)
         self._load_spaces()
-        self._select_links(info.space_id, info.component_id)
+        self._select_links(info.space_id, info.component_id, info.decidim_meeting_id)
         self.notes_edit.setPlainText(info.notes)
         self._update_buttons()
 
@@ -297,6 +338,7 @@ class SessionsPage(Page):
                   self.space_combo):
             w.setEnabled(editable)
         self.component_combo.setEnabled(editable and self.space_combo.currentData() is not None)
+        self.meeting_combo.setEnabled(editable and self.space_combo.currentData() is not None)
         self.save_button.setText(_("Create session") if info is None else _("Save changes"))
         self.open_button.setEnabled(info is not None and info.status != "open")
         self.open_button.setText(_("Reopen session") if info and info.status == "closed" else _("Open session"))
@@ -321,6 +363,7 @@ class SessionsPage(Page):
             notes=self.notes_edit.toPlainText(),
             space_id=_uuid_or_none(self.space_combo.currentData()),
             component_id=_uuid_or_none(self.component_combo.currentData()),
+            decidim_meeting_id=self.meeting_combo.currentData(),
         )
 
     # --- actions -----------------------------------------------------------------------------
@@ -331,7 +374,7 @@ class SessionsPage(Page):
         def work():
             with self.ctx.db.write() as s:
                 if editing is None:
-                    links = {k: values.pop(k) for k in ("space_id", "component_id")}
+                    links = {k: values.pop(k) for k in ("space_id", "component_id", "decidim_meeting_id")}
                     created = sessions.create_session(s, **values)
                     if any(links.values()):
                         return sessions.update_session(s, created.id, **links)

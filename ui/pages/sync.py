@@ -63,6 +63,9 @@ class SyncPage(Page):
 
     def __init__(self, ctx, parent=None) -> None:
         super().__init__(ctx, parent)
+        from sync.client import DecidimClient
+
+        self.client_factory = DecidimClient  # tests put a client with short timeouts here
         self.platforms: list[spaces.PlatformInfo] = []
         title = QLabel(_("Sync with Decidim"))
         title.setStyleSheet("font-size: 18pt; font-weight: bold;")
@@ -260,7 +263,10 @@ class SyncPage(Page):
         def finish(*_a) -> None:
             self.add_button.setEnabled(True)
 
-        op = (Op(self.ctx, lambda: platform_service.add_platform(self.ctx.db, name, url), write=False, parent=self)
+        def work():
+            return platform_service.add_platform(self.ctx.db, name, url, client_factory=self.client_factory)
+
+        op = (Op(self.ctx, work, write=False, parent=self)
               .on_success(done).on_failure(failed).with_progress(_("Checking the platform…")).changes("platforms"))
         worker = op.run()
         worker.signals.finished.connect(finish)
@@ -291,7 +297,8 @@ class SyncPage(Page):
                                 "warning")
             self.activate()
 
-        (Op(self.ctx, lambda: platform_service.login(self.ctx.db, info.name, method, account, secret), write=False,
+        (Op(self.ctx, lambda: platform_service.login(self.ctx.db, info.name, method, account, secret,
+                                                          client_factory=self.client_factory), write=False,
             parent=self).on_success(done).with_progress(_("Signing in…")).changes("platforms").run())
 
     def pull(self) -> None:
@@ -302,7 +309,8 @@ class SyncPage(Page):
         self.pull_button.setEnabled(False)
 
         def work(progress, cancel):
-            return pull(self.ctx.db, info.name, space=space, progress=progress, cancel=cancel)
+            return pull(self.ctx.db, info.name, space=space, progress=progress, cancel=cancel,
+                        client_factory=self.client_factory)
 
         def done(summary) -> None:
             self.ctx.notify(_("Pulled from {platform}.").format(platform=info.name))
