@@ -147,7 +147,7 @@ def _summary_lines(summary: dict) -> list[str]:
     lines = []
     for key, label in labels.items():
         c = summary.get(key) or {}
-        lines.append(_("{label}: {new} new, {updated} updated, {unchanged} unchanged").format(
+        lines.append(_("{label}: {new} new, {updated} changed, {unchanged} unchanged").format(
             label=label, new=c.get("new", 0), updated=c.get("updated", 0), unchanged=c.get("unchanged", 0)))
     for conflict in summary.get("conflicts") or []:
         lines.append(_("Conflict: proposal {reference} changed on the platform and here; the local version was "

@@ -185,6 +185,8 @@ class SessionsPage(Page):
         self.component_combo.setObjectName("sessionComponent")
         self.meeting_combo = QComboBox()
         self.meeting_combo.setObjectName("sessionMeeting")
+        self.meeting_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.meeting_combo.setMinimumContentsLength(24)
         self.meeting_combo.setToolTip(_("The Decidim meeting this session is (its date is shown so a wrong link "
                                         "stands out). Pull from the platform on the Sync page to list them."))
         self.link_label = QLabel()
@@ -289,9 +291,9 @@ class SessionsPage(Page):
             return
         with self.ctx.db.read() as s:
             link = spaces.describe_link(s, info.space_id, info.component_id, info.decidim_meeting_id)
-        parts = [p for p in (link.space, link.component) if p]
-        text = _("Linked to {platform}: {what}").format(platform=link.platform or _("this computer"),
-                                                        what=" ▸ ".join(parts) or "—")
+        # Space and component are in the combos above; the label adds the platform and the
+        # meeting with its date, which is what tells a wrong link at a glance.
+        text = _("Linked to {platform}").format(platform=link.platform or _("this computer"))
         if link.meeting_decidim_id:
             when = format_local(link.meeting_starts_at, "%d/%m/%Y %H:%M", empty="?")
             text += "\n" + (_("Meeting: {meeting} ({when})").format(meeting=link.meeting, when=when) if link.meeting

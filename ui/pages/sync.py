@@ -42,7 +42,7 @@ def summary_text(summary: dict) -> str:
     parts = []
     for key, label in (("spaces", _("spaces")), ("meetings", _("meetings")), ("proposals", _("proposals"))):
         c = summary.get(key) or {}
-        parts.append(_("{label}: {new} new, {updated} updated").format(
+        parts.append(_("{label}: {new} new, {updated} changed").format(
             label=label, new=c.get("new", 0), updated=c.get("updated", 0)))
     lines = ["; ".join(parts)]
     conflicts = summary.get("conflicts") or []
@@ -99,6 +99,10 @@ class SyncPage(Page):
         self.heading.setObjectName("platformHeading")
         self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
         self.heading.setWordWrap(True)
+        self.url_label = QLabel()
+        self.url_label.setObjectName("platformUrl")
+        self.url_label.setStyleSheet("color: #555;")
+        self.url_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.capabilities = QLabel()
         self.capabilities.setObjectName("capabilities")
         self.capabilities.setWordWrap(True)
@@ -161,6 +165,7 @@ class SyncPage(Page):
         head.addWidget(self.heading, 1)
         head.addWidget(self.default_button)
         right.addLayout(head)
+        right.addWidget(self.url_label)
         right.addWidget(self.capabilities)
         right.addWidget(sign_box)
         right.addWidget(pull_box)
@@ -210,14 +215,16 @@ class SyncPage(Page):
 
     def _show_current(self, *_args) -> None:
         info = self.current()
-        for w in (self.heading, self.capabilities, self.default_button):
+        for w in (self.heading, self.url_label, self.capabilities, self.default_button):
             w.setVisible(info is not None)
         for box in self.details.findChildren(QGroupBox):
             box.setVisible(info is not None)
         self.empty.setVisible(info is None)
         if info is None:
             return
-        self.heading.setText(f"{info.name} — {info.base_url}")
+        self.heading.setText(info.name)
+        self.heading.setToolTip(info.base_url)
+        self.url_label.setText(info.base_url)
         caps = Capabilities.from_json(info.capabilities)
         self.capabilities.setText("\n".join(caps.sentences()) if caps else _("Not checked yet."))
         self.default_button.setEnabled(not info.is_default)
