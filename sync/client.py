@@ -69,6 +69,14 @@ def host_of(url: str) -> str:
     return urlsplit(normalize_url(url)).netloc.lower()
 
 
+def _unreachable(host: str, reason: str, *, maybe_landed: bool) -> PlatformUnreachable:
+    """``maybe_landed``: the request left and its answer was lost (a timeout, a cut connection),
+    so a write may have been carried out; the outbox must look before sending it again."""
+    error = PlatformUnreachable(host=host, reason=reason)
+    error.maybe_landed = maybe_landed
+    return error
+
+
 class Transient(Exception):
     """A read failed in a way worth retrying; carries the error to raise once retries run out."""
 
@@ -129,12 +137,12 @@ class DecidimClient:
             response = self.http.request(method, self.base_url + path, **kwargs)
         except requests.Timeout as exc:
             log.info("%s %s: timeout", method, path)
-            raise Transient(PlatformUnreachable(host=self.host, reason=REASON_TIMEOUT)) from exc
+            raise Transient(_unreachable(self.host, REASON_TIMEOUT, maybe_landed=True)) from exc
         except requests.ConnectionError as exc:
             dropped = "Connection aborted" in str(exc) or "RemoteDisconnected" in str(exc)
             log.info("%s %s: %s", method, path, "connection cut" if dropped else "no connection")
             reason = REASON_DROPPED if dropped else REASON_CONNECTION
-            raise Transient(PlatformUnreachable(host=self.host, reason=reason)) from exc
+            raise Transient(_unreachable(self.host, reason, maybe_landed=dropped)) from exc
         log.debug("%s %s -> %s in %.3f s", method, path, response.status_code, time.perf_counter() - started)
         if response.status_code == 501:  # "not implemented": a web server without this route
             raise NotAPlatform(url=self.base_url)

@@ -17,8 +17,11 @@ class PlatformError(DomainError):
 
 
 class PlatformUnreachable(PlatformError):
-    """No usable answer: no connection, a timeout, a dropped connection. Worth retrying later."""
+    """No usable answer: no connection, a timeout, a dropped connection. Worth retrying later.
 
+    ``maybe_landed`` is True when the request left and the answer was lost (see the client)."""
+
+    maybe_landed = False
     msgid = N_("The platform {host} could not be reached ({reason}). Check the network and try again.")
 
 

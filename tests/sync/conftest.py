@@ -5,6 +5,8 @@ No test touches the real OS keyring: ``memory_keyring`` installs an in-memory ba
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from keyring.backend import KeyringBackend
 
@@ -29,24 +31,31 @@ class MemoryKeyring(KeyringBackend):
         self.data.pop((service, username), None)
 
 
-@pytest.fixture(autouse=True)
-def memory_keyring():
+@contextmanager
+def keyring_backend(backend):
+    """Use ``backend`` as the keyring for a while (never the real OS keyring in tests)."""
     import keyring
 
     previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    with keyring_backend(MemoryKeyring()) as ring:
+        yield ring
 
 
 @pytest.fixture
 def no_keyring(memory_keyring):
-    import keyring
     from keyring.backends import fail
 
-    keyring.set_keyring(fail.Keyring())
-    yield
+    with keyring_backend(fail.Keyring()):
+        yield
 
 
 @pytest.fixture(params=["0.27", "0.32"])

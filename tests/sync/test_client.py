@@ -167,3 +167,17 @@ def test_user_agent_and_timeouts_are_always_set(fake, monkeypatch):
     assert seen and all(t is not None and ua.startswith("p311desk/") for t, ua in seen)
     assert client.http.verify is True
     assert USER_EMAIL  # the fake's accounts are importable for the CLI tests
+
+
+def test_a_lost_answer_to_a_write_is_not_retried_and_says_it_may_have_landed():
+    with start("0.32", faults={"drop_after_write": 1.0}) as server:
+        client = fast_client(server.url, line="0.32")
+        with pytest.raises(PlatformUnreachable) as err:
+            client.execute('mutation M { component(id: "11") { __typename } }', idempotent=False)
+        assert err.value.maybe_landed and client.stats["requests"] == 1
+        client.close()
+    client = fast_client(server.url, attempts=1)
+    with pytest.raises(PlatformUnreachable) as err:  # refused: surely never sent
+        client.execute("{ __typename }", idempotent=False)
+    assert not err.value.maybe_landed
+    client.close()

@@ -11,20 +11,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QPushButton
 
 from sync.fake_decidim import API_KEY, API_SECRET, start
-from tests.sync.conftest import MemoryKeyring, fast_client
+from tests.sync.conftest import MemoryKeyring, fast_client, keyring_backend
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.fixture
 def keyring_in_memory():
-    import keyring
-
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
+    with keyring_backend(MemoryKeyring()) as ring:
+        yield ring
 
 
 @pytest.fixture

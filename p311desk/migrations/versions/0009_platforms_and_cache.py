@@ -2,6 +2,8 @@
 platform's updatedAt) on cached spaces, components, taxonomies and pulled proposals.
 
 Adds tables, columns and unique indexes only (no table rebuild), so no foreign key is touched.
+Each step is skipped when already there, so the upgrade also completes a database on which an
+earlier attempt (or a test replaying an older revision on a newer file) left part of it.
 
 Revision ID: 0009
 Revises: 0008
@@ -20,6 +22,35 @@ depends_on = None
 
 
 def upgrade() -> None:
+    inspector = sa.inspect(op.get_bind())
+    tables = set(inspector.get_table_names())
+    columns = {t: {c["name"] for c in inspector.get_columns(t)} for t in ("space", "component", "taxonomy", "proposal")}
+    indexes = {i["name"] for t in ("meeting", "component", "taxonomy", "proposal") if t in tables
+               for i in inspector.get_indexes(t)}
+    if 'platform' not in tables:
+        _create_platform()
+    if 'meeting' not in tables:
+        _create_meeting()
+    if 'uq_meeting_platform_remote' not in indexes:
+        op.create_index('uq_meeting_platform_remote', 'meeting', ['platform_host', 'decidim_id'], unique=True)
+    # space, component, taxonomy and proposal are parents: ADD COLUMN in place, never a rebuild.
+    for table, column, ddl in (("space", "remote_updated_at", "DATETIME"),
+                               ("component", "platform_host", "VARCHAR(255)"),
+                               ("component", "remote_updated_at", "DATETIME"),
+                               ("taxonomy", "platform_host", "VARCHAR(255)"),
+                               ("proposal", "platform_host", "VARCHAR(255)"),
+                               ("proposal", "remote_updated_at", "DATETIME"),
+                               ("proposal", "pulled_at", "DATETIME")):
+        if column not in columns[table]:
+            op.execute(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
+    for name, table, cols in (('uq_component_platform_remote', 'component', ['platform_host', 'manifest_name', 'decidim_id']),
+                              ('uq_taxonomy_platform_remote', 'taxonomy', ['platform_host', 'kind', 'decidim_id']),
+                              ('uq_proposal_platform_remote', 'proposal', ['platform_host', 'decidim_id'])):
+        if name not in indexes:
+            op.create_index(name, table, cols, unique=True)
+
+
+def _create_platform() -> None:
     op.create_table(
         'platform',
         sa.Column('id', sa.Uuid(), nullable=False),
@@ -38,6 +69,9 @@ def upgrade() -> None:
         sa.UniqueConstraint('host', name=op.f('uq_platform_host')),
         sa.UniqueConstraint('name', name=op.f('uq_platform_name')),
     )
+
+
+def _create_meeting() -> None:
     op.create_table(
         'meeting',
         sa.Column('id', sa.Uuid(), nullable=False),
@@ -58,19 +92,6 @@ def upgrade() -> None:
                                 ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting')),
     )
-    op.create_index('uq_meeting_platform_remote', 'meeting', ['platform_host', 'decidim_id'], unique=True)
-    # space, component, taxonomy and proposal are parents: ADD COLUMN in place, never a rebuild.
-    op.execute("ALTER TABLE space ADD COLUMN remote_updated_at DATETIME")
-    op.execute("ALTER TABLE component ADD COLUMN platform_host VARCHAR(255)")
-    op.execute("ALTER TABLE component ADD COLUMN remote_updated_at DATETIME")
-    op.execute("ALTER TABLE taxonomy ADD COLUMN platform_host VARCHAR(255)")
-    op.execute("ALTER TABLE proposal ADD COLUMN platform_host VARCHAR(255)")
-    op.execute("ALTER TABLE proposal ADD COLUMN remote_updated_at DATETIME")
-    op.execute("ALTER TABLE proposal ADD COLUMN pulled_at DATETIME")
-    op.create_index('uq_component_platform_remote', 'component', ['platform_host', 'manifest_name', 'decidim_id'],
-                    unique=True)
-    op.create_index('uq_taxonomy_platform_remote', 'taxonomy', ['platform_host', 'kind', 'decidim_id'], unique=True)
-    op.create_index('uq_proposal_platform_remote', 'proposal', ['platform_host', 'decidim_id'], unique=True)
 
 
 def downgrade() -> None:
