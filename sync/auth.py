@@ -103,7 +103,11 @@ def sign_in(client: DecidimClient) -> dict:
     from sync.client import _AuthExpired
 
     for _round in range(3):
-        client.with_retries(step, client)
+        answer = client.with_retries(step, client)
+        if creds.method == "api" and answer:
+            # The JWT is the proof: no extra request to ask who we are (it matters on re-sign-ins).
+            data = {"session": {"user": answer}}
+            break
         try:
             data = client.with_retries(client._post_graphql, document("who_am_i", client.line or "0.27"),
                                        None, "WhoAmI")
@@ -123,7 +127,7 @@ def _what(method: str) -> str:
     return N_("API key or secret") if method == "api" else N_("e-mail or password")
 
 
-def _api_sign_in(client: DecidimClient) -> None:
+def _api_sign_in(client: DecidimClient) -> dict | None:
     creds = client.credentials
     client.http.headers.pop("Authorization", None)
     response = client.request("POST", "/api/sign_in",
@@ -144,6 +148,11 @@ def _api_sign_in(client: DecidimClient) -> None:
     if response.status_code != 200 or not token:
         raise SignInFailed(host=client.host, what=_what("api"))
     client.http.headers["Authorization"] = f"Bearer {token}"
+    try:
+        body = response.json() or {}
+    except ValueError:
+        body = {}
+    return {k: body[k] for k in ("id", "name", "nickname") if k in body} if body.get("id") else None
 
 
 def _form_sign_in(client: DecidimClient) -> None:

@@ -54,6 +54,12 @@ def parse_faults(text: str | None) -> dict[str, float]:
     return faults
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # A client that gave up (its timeout) leaves a broken pipe here: expected, not news.
+        log.debug("fake decidim: connection from %s ended early", client_address)
+
+
 class FakeDecidim:
     """A running (or ready to run) fake platform. Use :func:`sync.fake_decidim.start`."""
 
@@ -76,7 +82,7 @@ class FakeDecidim:
         self.counts: Counter[str] = Counter()
         self.lock = threading.Lock()
         self._key = secrets.token_bytes(32)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        self.httpd = _QuietServer(("127.0.0.1", port), _handler(self))
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
