@@ -1,7 +1,7 @@
 """Benchmark: pull 5,000 proposals from the fake Decidim (0.32 profile) into a fresh database.
 
-Prints proposals/s and the requests made against the minimum (one spaces query, the sign-in and
-its check, and one request per page of 50), then the same with 10 % injected faults (timeouts,
+Prints proposals/s and the requests made against the minimum (the sign-in, one spaces query, and
+one request per page of 50 proposals or meetings of the component's space), then the same with 10 % injected faults (timeouts,
 HTTP 500, expired tokens). Anchor, measured in the same run: paging through the same proposals
 with the client alone (no database), i.e. what the network and the server cost by themselves.
 
@@ -45,7 +45,8 @@ def run(n: int, faults: dict[str, float] | None, folder: Path, label: str) -> tu
         summary = pull(db, "Bench", component="11", client=c)
         seconds = time.perf_counter() - started
         pages = math.ceil(published / 50)
-        minimum = pages + 1 + 1  # pages, the spaces query, the sign-in
+        meeting_pages = math.ceil(len(fake.store.component_meetings("12")) / 50)
+        minimum = pages + meeting_pages + 1 + 1  # proposal and meeting pages, the spaces query, the sign-in
         rate = summary["proposals"]["new"] / seconds
         ratio = summary["requests"] / minimum
         print(f"{label:>10}: {summary['proposals']['new']} proposals in {seconds:.2f} s = {rate:,.0f} proposals/s; "
