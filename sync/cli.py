@@ -65,6 +65,9 @@ def register(sub) -> None:
     q = ss.add_parser("status", help=_("per platform: last pull, and what is pending, sent, waiting or failed"))
     q.add_argument("--json", action="store_true", help=_("machine-readable output"))
     q.set_defaults(func=cmd_sync_status)
+    from sync import push_cli  # sync part 2: push, files, reconcile, log
+
+    push_cli.register(ss)
 
 
 def _read_secret(prompt: str) -> str:

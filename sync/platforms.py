@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from p311desk import spaces
 from p311desk.db import Database
-from p311desk.models import OutboxItem
+from p311desk import outbox
+from p311desk.models import Component, OutboxItem, ParticipationSession
 from sync.auth import keyring_available, recall_secret, remember_secret
 from sync.capabilities import Capabilities, probe
 from sync.client import Credentials, DecidimClient, host_of, normalize_url
@@ -100,8 +101,15 @@ def status(db: Database) -> list[dict[str, Any]]:
         counts = dict(((p, st), n) for p, st, n in s.execute(
             select(OutboxItem.platform, OutboxItem.status, func.count()).group_by(OutboxItem.platform,
                                                                                   OutboxItem.status)))
+        by_session = outbox.counts_by_session(s)
+        linked = dict(s.execute(select(ParticipationSession.id, Component.platform_host)
+                                .join(Component, Component.id == ParticipationSession.component_id)).all())
         for info in platforms:
             mine = {st: n for (p, st), n in counts.items() if p == info.host or (p is None and info.is_default)}
+            # Per session linked to this platform (or not linked, under the default one): counts by state.
+            per_session = {str(sid): dict(c) for sid, c in by_session.items()
+                           if sid is not None and (linked.get(sid) == info.host
+                                                   or (linked.get(sid) is None and info.is_default))}
             rows.append({
                 "name": info.name, "host": info.host, "url": info.base_url, "default": info.is_default,
                 "sign_in": info.sign_in, "account": info.account,
@@ -111,6 +119,7 @@ def status(db: Database) -> list[dict[str, Any]]:
                 "last_pull": info.last_pull,
                 "cache": spaces.cache_counts(s, info.host),
                 "outbox": {group: sum(mine.get(st, 0) for st in states) for group, states in OUTBOX_GROUPS.items()},
+                "sessions": per_session,
             })
     return rows
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from sync.fake_decidim.data import API_KEY, API_SECRET, USER_EMAIL, USER_PASSWORD
 from sync.fake_decidim.server import FAULTS, FakeDecidim, parse_faults
+from sync.fake_decidim import writes
+
+writes.install()
 
 
 def start(version: str = "0.32", **options) -> FakeDecidim:

@@ -139,6 +139,7 @@ class Store:
         self.api_users = {API_KEY: {"id": "9", "name": "p311desk (API)", "nickname": "p311desk-api",
                                     "secret": API_SECRET}} if version == "0.32" else {}
         self._next_id = 5000
+        self.writes: list[tuple[str, str]] = []  # (what, id) of every write, in order (sync part 2)
         self._seed(proposals)
 
     @property

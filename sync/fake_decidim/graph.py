@@ -56,15 +56,28 @@ def _cursor(offset: int) -> str:
     return base64.b64encode(str(offset).encode()).decode()
 
 
-def connection(items: list, view: Callable[[Any], dict]) -> Callable[..., dict]:
+def _published_window(items: list, filter: dict | None, order: dict | None) -> list:
+    """Proposals' ``filter: {publishedSince, publishedBefore}`` and ``order: {publishedAt}``."""
+    if filter:
+        since, before = filter.get("publishedSince"), filter.get("publishedBefore")
+        items = [p for p in items if (not since or (p.published_at or "") >= since)
+                 and (not before or (p.published_at or "") < before)]
+    if order and order.get("publishedAt"):
+        items = sorted(items, key=lambda p: (p.published_at or "", int(p.id)),
+                       reverse=order["publishedAt"].lower() == "desc")
+    return items
+
+
+def connection(items: list, view: Callable[[Any], dict], select: Callable | None = None) -> Callable[..., dict]:
     """A Relay connection over ``items`` capped at the page size, with offset cursors."""
     def resolve(_info, first=None, after=None, last=None, before=None, order=None, filter=None):
+        rows = select(items, filter, order) if select is not None else items
         start = int(base64.b64decode(after).decode()) if after else 0
         size = min(first or PAGE_SIZE, PAGE_SIZE)
-        chunk = items[start:start + size]
+        chunk = rows[start:start + size]
         edges = [{"cursor": _cursor(start + i + 1), "node": view(x)} for i, x in enumerate(chunk)]
         return {"edges": edges, "nodes": [e["node"] for e in edges], "pageInfo": {
-            "hasNextPage": start + size < len(items), "hasPreviousPage": start > 0,
+            "hasNextPage": start + size < len(rows), "hasPreviousPage": start > 0,
             "startCursor": edges[0]["cursor"] if edges else None,
             "endCursor": edges[-1]["cursor"] if edges else None}}
     return resolve
@@ -135,7 +148,8 @@ def component_view(ctx: Context, c: Component, *, mutation: bool = False) -> dic
         for name, fn in MUTATION_FIELDS.items():
             view[name] = (lambda f: lambda info, **args: f(ctx, c, info, **args))(fn)
     elif c.manifest == "proposals":
-        view["proposals"] = connection(store.published_proposals(c.id), lambda p: proposal_view(ctx, p))
+        view["proposals"] = connection(store.published_proposals(c.id), lambda p: proposal_view(ctx, p),
+                                       _published_window)
         view["proposal"] = lambda _i, id: (proposal_view(ctx, store.proposals[id])
                                            if id in store.proposals and store.proposals[id].component_id == c.id
                                            and store.proposals[id].published_at else None)
