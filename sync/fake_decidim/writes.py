@@ -143,7 +143,7 @@ def install() -> None:
 # --- the administrator's side ---------------------------------------------------------------
 
 
-class ImportRefused(ValueError):
+class AdminImportRefused(ValueError):
     """The admin import refused the file (Decidim shows the errors and imports nothing)."""
 
 
@@ -152,12 +152,12 @@ def _rows(path: Path) -> list[dict[str, Any]]:
     if suffix == ".csv":
         raw = path.read_bytes()
         if raw.startswith(b"\xef\xbb\xbf"):
-            raise ImportRefused("a BOM makes the first header unreadable")
+            raise AdminImportRefused("a BOM makes the first header unreadable")
         return list(csv.DictReader(io.StringIO(raw.decode("utf-8")), delimiter=";"))
     if suffix == ".json":
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, list):
-            raise ImportRefused("the JSON must be an array of objects")
+            raise AdminImportRefused("the JSON must be an array of objects")
         out = []
         for obj in data:
             flat: dict[str, Any] = {}
@@ -181,7 +181,7 @@ def _rows(path: Path) -> list[dict[str, Any]]:
             return []
         head = [str(h) for h in rows[0]]
         return [dict(zip(head, r)) for r in rows[1:] if any(v not in (None, "") for v in r)]
-    raise ImportRefused(f"unknown file type {suffix}")
+    raise AdminImportRefused(f"unknown file type {suffix}")
 
 
 def _text(value: Any) -> str:
@@ -202,25 +202,25 @@ def admin_import_proposals(store: Store, component_id: str, path: str | Path,
     for n, row in enumerate(rows, start=2):
         missing = [h for h in (f"title/{default}", f"body/{default}") if h not in row]
         if missing:
-            raise ImportRefused(f"missing headers: {', '.join(missing)}")
+            raise AdminImportRefused(f"missing headers: {', '.join(missing)}")
         title = {loc: _text(row.get(f"title/{loc}")) for loc in locales if _text(row.get(f"title/{loc}"))}
         body = {loc: _text(row.get(f"body/{loc}")) for loc in locales if _text(row.get(f"body/{loc}"))}
         if not title.get(default) or not body.get(default):
-            raise ImportRefused(f"row {n}: title and body in {default} are required")
+            raise AdminImportRefused(f"row {n}: title and body in {default} are required")
         if new_columns:
             if "category/id" in row:
-                raise ImportRefused("category/id is not read from 0.31 on (use taxonomies/ids)")
+                raise AdminImportRefused("category/id is not read from 0.31 on (use taxonomies/ids)")
             tax = [t.strip() for t in _text(row.get("taxonomies/ids")).split(",") if t.strip()]
             if any(t not in store.taxonomies for t in tax):
-                raise ImportRefused(f"row {n}: unknown taxonomy")
+                raise AdminImportRefused(f"row {n}: unknown taxonomy")
             category = None
         else:
             if "taxonomies/ids" in row:
-                raise ImportRefused("taxonomies/ids is not read before 0.31")
+                raise AdminImportRefused("taxonomies/ids is not read before 0.31")
             tax = []
             category = _text(row.get("category/id")) or None
             if category and category not in store.categories:
-                raise ImportRefused(f"row {n}: unknown category {category}")
+                raise AdminImportRefused(f"row {n}: unknown category {category}")
         scope = _text(row.get("scope/id")) or None
         lat, lon = _text(row.get("latitude")), _text(row.get("longitude"))
         planned.append(dict(title=title, body=body, category_id=category, scope_id=scope, taxonomy_ids=tax,

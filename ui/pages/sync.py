@@ -169,6 +169,10 @@ class SyncPage(Page):
         right.addWidget(self.capabilities)
         right.addWidget(sign_box)
         right.addWidget(pull_box)
+        from ui.pages.sync_push import PushPanel  # sync part 2: push and the sync log
+
+        self.push_panel = PushPanel(self, self.details)
+        right.addWidget(self.push_panel)
         right.addStretch(1)
         self.empty = QLabel(_("No platform yet. Add one with its address (the demo: run "
                               "“python -m sync.fake_decidim” and add http://127.0.0.1:8311)."))
@@ -220,6 +224,9 @@ class SyncPage(Page):
         for box in self.details.findChildren(QGroupBox):
             box.setVisible(info is not None)
         self.empty.setVisible(info is None)
+        if hasattr(self, "push_panel"):
+            self.push_panel.setVisible(info is not None)
+            self.push_panel.set_platform(info)
         if info is None:
             return
         self.heading.setText(info.name)
