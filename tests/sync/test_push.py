@@ -3,6 +3,8 @@ the middle; files → the fake's own import → reconcile → a second push send
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -145,3 +147,56 @@ def test_old_platform_files_then_admin_import_then_reconcile_then_nothing_to_sen
         assert sorted(p.title.get("ca") for p in mine if p.title.get("ca") in TITLES) == sorted(TITLES)
     files = write_files(db, None, sid, tmp_path / "third")
     assert files.proposals == 0
+
+
+def test_killing_the_push_process_and_pushing_again_creates_no_duplicate(tmp_path):
+    """A real ``p311desk-cli sync push`` is killed (SIGKILL) while it sends; the next push finishes
+    the job and every proposal is on the platform exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from p311desk.db import open_database
+    from sync.fake_decidim import API_SECRET, graph
+
+    db = open_database(tmp_path / "data")
+    with start("0.32", proposals=10) as fake:
+        sid = room(db, fake)
+        with db.write() as s:  # more proposals, so the kill lands in the middle
+            sessions.open_session(s, sid)
+            for i in range(30):
+                P.add_proposal(s, sid, title=f"Proposta addicional número {i:03d}", body="Dita a la sala.")
+            sessions.close_session(s, sid)
+        original = graph.MUTATION_FIELDS["createProposal"]
+
+        def slow(*args, **kwargs):  # the server takes its time, and so a kill finds it mid-push
+            time.sleep(0.05)
+            return original(*args, **kwargs)
+
+        graph.MUTATION_FIELDS["createProposal"] = slow
+        try:
+            env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+                   "P311DESK_SECRET": API_SECRET}
+            root = Path(__file__).resolve().parents[2]
+            proc = subprocess.Popen([sys.executable, "-c", "import sys; from main import cli_main; "
+                                     "sys.exit(cli_main(sys.argv[1:]))", "--data-dir", str(tmp_path / "data"),
+                                     "sync", "push"], cwd=root, env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True)
+            deadline = time.monotonic() + 60
+            while len(fake.store.writes) < 8 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+        finally:
+            graph.MUTATION_FIELDS["createProposal"] = original
+        created_before = len(fake.store.writes)
+        assert 8 <= created_before < 35, proc.stdout.read()
+        report = push(db, files_dir=tmp_path, client_factory=factory())
+        assert not report.failed and not report.rejected
+    mine = [p.title["ca"] for p in fake.store.proposals.values()
+            if p.title.get("ca") in TITLES or p.title.get("ca", "").startswith("Proposta addicional")]
+    assert len(mine) == len(set(mine)) == 34
+    assert states(db, sid) == {"sent": 35, "superseded": 1}  # the closure before the reopening
+    db.close()
