@@ -73,7 +73,8 @@ def fake27():
 def test_push_by_api_creates_each_proposal_once_and_closes_the_meeting(db, fake32, tmp_path):
     sid = room(db, fake32)
     report = push(db, files_dir=tmp_path, client_factory=factory())
-    assert report.sent == 5 and not report.failed and not report.rejected, report
+    # On a loaded machine a 0.3 s read timeout may strike: that answer is then found by looking.
+    assert report.sent + report.found == 5 and not report.failed and not report.rejected, report
     assert on_server(fake32) == sorted(TITLES), fake32.store.writes
     meeting = fake32.store.meetings["502"]
     assert meeting.closed and meeting.attendees_count == 3
@@ -116,7 +117,7 @@ def test_a_push_killed_while_sending_creates_no_duplicate(db, fake32, tmp_path):
                 "title": TITLES[0], "body": "Recollida a la sala, taula 1."}}}}, platform=fake32.url[7:])
     fake32.store.add_proposal("11", {"ca": TITLES[0]}, {"ca": "Recollida a la sala, taula 1."})
     report = push(db, files_dir=tmp_path, client_factory=factory())
-    assert report.found == 1 and report.sent == 4
+    assert report.found >= 1 and report.sent + report.found == 5
     assert on_server(fake32) == sorted(TITLES)
     with db.read() as s:
         assert outbox.get(s, first).status == "sent"

@@ -47,7 +47,7 @@ def test_push_status_log_by_api_then_no_secret_anywhere(tmp_path, capsys, monkey
         session = prepare(capsys, monkeypatch, fake, data, API_SECRET, "--api-key", API_KEY)
         code, out, err = run(capsys, "sync", "push", "Vilaprova", "--session", session, data_dir=data,
                              monkeypatch=monkeypatch)
-        assert code == 0 and "3 sent" in out, out + err
+        assert code == 0 and ("3 sent" in out or "found after a lost answer" in out), out + err
         assert sum(1 for p in fake.store.proposals.values() if p.title.get("ca") in TITLES) == 2
         assert fake.store.meetings["502"].closed
         code, out, _ = run(capsys, "sync", "status", "--json", data_dir=data)
