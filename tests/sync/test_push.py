@@ -201,3 +201,24 @@ def test_killing_the_push_process_and_pushing_again_creates_no_duplicate(tmp_pat
     assert len(mine) == len(set(mine)) == 34
     assert states(db, sid) == {"sent": 35, "superseded": 1}  # the closure before the reopening
     db.close()
+
+
+def test_cancel_stops_between_items_and_leaves_every_item_with_a_state(db, fake32, tmp_path):
+    import threading
+
+    sid = room(db, fake32)
+    cancel = threading.Event()
+    seen = []
+
+    def progress(done, total, message=""):
+        seen.append(done)
+        if done >= 2:
+            cancel.set()
+
+    report = push(db, files_dir=tmp_path, client_factory=factory(), progress=progress, cancel=cancel)
+    assert report.cancelled and report.sent + report.found == 2
+    counts = states(db, sid)
+    assert counts.get("sent") == 2 and counts.get("pending") == 3 and "sending" not in counts
+    rest = push(db, files_dir=tmp_path, client_factory=factory())
+    assert rest.sent + rest.found == 3 and states(db, sid) == {"sent": 5}
+    assert on_server(fake32) == sorted(TITLES)
