@@ -49,6 +49,7 @@ def make_xlsx(path: Path, n: int, seed: int = 1) -> None:
 def populate(db: Database, xlsx: Path, session: bool) -> tuple[object, float]:
     with db.write() as s:
         sid = sessions.create_session(s, title="Bench", starts_at=dt.datetime(2026, 11, 23, 18, tzinfo=dt.timezone.utc)).id
+        sessions.open_session(s, sid)  # check-in happens only in an open session
     t0 = time.perf_counter()
     table = read_table(xlsx)
     with db.write() as s:

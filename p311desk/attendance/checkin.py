@@ -131,6 +131,8 @@ def _session(s: Session, session_id: uuid.UUID, *, for_checkin: bool = True) -> 
         raise NotFound("The session does not exist.")
     if for_checkin and row.status == "closed":
         raise InvalidTransition("The session is closed: reopen it to check people in.")
+    if for_checkin and row.status != "open":
+        raise InvalidTransition("The session is not open yet: open it to check people in.")
     return row
 
 
@@ -249,11 +251,21 @@ def register_walk_in(
     age_confirmed: bool = False,
     consent: bool = False,
     consent_version: str | None = None,
+    existing_id: uuid.UUID | None = None,
 ) -> CheckinResult:
     """Register a person who came without registering, and check them in at once.
 
-    ``consent_version`` is :attr:`ConsentText.stored` of the text the person was shown."""
+    ``consent_version`` is :attr:`ConsentText.stored` of the text the person was shown.
+    ``existing_id``: the technician recognised the person among :func:`similar_people`; they are
+    checked in instead of being created again."""
     session = _session(s, session_id)
+    if existing_id is not None:
+        known = s.get(Participant, existing_id)
+        if known is None:
+            raise NotFound("The person does not exist any more.")
+        if consent and not known.consent_version:
+            known.consent_version, known.consent_at = consent_version or consent_text().stored, utcnow()
+        return _check_in_person(s, session, known, "walkin", walk_in=True)
     given_name, family_name = clean(given_name), clean(family_name)
     if not (given_name or family_name):
         raise ValidationError("A participant needs a name.")
@@ -331,6 +343,57 @@ def attendance_list(s: Session, session_id: uuid.UUID) -> list[AttendanceRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class RecentCheckin:
+    attendance_id: uuid.UUID
+    participant_id: uuid.UUID
+    name: str
+    checked_in_at: dt.datetime
+    method: str
+    registered: bool
+
+
+def recent_checkins(s: Session, session_id: uuid.UUID, limit: int = 20) -> list[RecentCheckin]:
+    """The session's latest check-ins still in force, newest first."""
+    regs = select(Registration.participant_id).where(Registration.session_id == session_id)
+    rows = s.execute(
+        select(Attendance.id, Attendance.participant_id, Participant.given_name, Participant.family_name,
+               Attendance.checked_in_at, Attendance.method, Attendance.participant_id.in_(regs))
+        .join(Participant, Participant.id == Attendance.participant_id)
+        .where(Attendance.session_id == session_id, Attendance.cancelled_at.is_(None))
+        .order_by(Attendance.checked_in_at.desc()).limit(limit))
+    return [RecentCheckin(aid, pid, " ".join(x for x in (given, family) if x), when, method or "", bool(reg))
+            for aid, pid, given, family, when, method, reg in rows]
+
+
+def not_arrived(s: Session, session_id: uuid.UUID) -> list[AttendanceRow]:
+    """Registered for the session and not (or no longer) checked in, by surname."""
+    return [r for r in attendance_list(s, session_id) if r.registered and r.checked_in_at is None]
+
+
+def similar_people(s: Session, *, given_name: str = "", family_name: str = "", email: str | None = None,
+                   phone: str | None = None, limit: int = 10) -> list[ParticipantInfo]:
+    """People who may be the one a walk-in is about to create: same whole name, e-mail or phone."""
+    found: dict[uuid.UUID, Participant] = {}
+    name = whole_name(" ".join(x for x in (given_name, family_name) if x))
+    if name:
+        words = name.split()
+        stmt = select(Participant).where(Participant.search_key.contains(words[0]))
+        for p in s.scalars(stmt.limit(2000)):
+            if whole_name(f"{p.given_name} {p.family_name}") == name:
+                found[p.id] = p
+    email = clean(email).lower() if email else ""
+    if email:
+        for p in s.scalars(select(Participant).where(Participant.email == email)):
+            found[p.id] = p
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit())[-9:]
+    if len(digits) >= 6:
+        for p in s.scalars(select(Participant).where(Participant.phone.contains(digits[-6:])).limit(200)):
+            if "".join(ch for ch in p.phone or "" if ch.isdigit()).endswith(digits):
+                found[p.id] = p
+    return [info(p) for p in list(found.values())[:limit]]
+
+
 def present_ids(s: Session, session_id: uuid.UUID) -> set[uuid.UUID]:
     return set(s.scalars(select(Attendance.participant_id).where(
         Attendance.session_id == session_id, Attendance.cancelled_at.is_(None))))
@@ -348,6 +411,20 @@ class SearchHit:
     registered: bool
 
 
+def whole_name(text: str) -> str:
+    """A name compared as a whole: folded (accents, case, ``l·l``) with single spaces."""
+    return " ".join(fold(text).split())
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The outcome of :meth:`SearchIndex.choose`: ``person`` is None unless Enter may check in."""
+
+    person: SearchHit | None
+    candidates: list[SearchHit]
+    by: str  # "code", "name" or "" (nobody picked)
+
+
 @dataclass
 class SearchIndex:
     """Folded "name surnames email code [registration code]" of every person, in memory.
@@ -359,6 +436,7 @@ class SearchIndex:
     keys: list[str] = field(default_factory=list)
     hits: list[SearchHit] = field(default_factory=list)
     by_code: dict[str, int] = field(default_factory=dict)
+    by_name: dict[str, list[int]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -367,8 +445,24 @@ class SearchIndex:
         self.by_code[hit.code] = len(self.hits)
         for c in extra_codes:
             self.by_code.setdefault(c, len(self.hits))
+        self.by_name.setdefault(whole_name(hit.name), []).append(len(self.hits))
         self.keys.append(" " + key)
         self.hits.append(hit)
+
+    def choose(self, text: str, limit: int = 20) -> Choice:
+        """What Enter may do with ``text``: the one person it names, or the candidates to choose from.
+
+        Only an exact code (check-in or registration code, spaces and case ignored) or a whole
+        name that exactly one person has, who is registered for the session, picks a person.
+        Anything else — part of a name, part of a code, a name two people share, a person not
+        on the list — returns the candidates and picks nobody."""
+        exact = self.by_code.get(codes.normalize_code(text))
+        if exact is not None:
+            return Choice(self.hits[exact], [self.hits[exact]], "code")
+        same = self.by_name.get(whole_name(text), [])
+        if len(same) == 1 and self.hits[same[0]].registered:
+            return Choice(self.hits[same[0]], [self.hits[same[0]]], "name")
+        return Choice(None, self.search(text, limit=limit), "")
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
         words = fold(text).split()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from p311desk.errors import ValidationError
 from p311desk.i18n import _
 from p311desk.models import Participant
-from p311desk.attendance.checkin import attendance_list
+from p311desk.attendance.checkin import attendance_list, not_arrived
 from p311desk.spreadsheets.safe import cell_value
 from p311desk.text import fold
 
@@ -97,6 +97,14 @@ def _csv_value(value: Any) -> Any:
 def export_attendance(s: Session, session_id: uuid.UUID, path: str | Path) -> int:
     header, rows = attendance_table(s, session_id)
     return write_table(path, header, rows, sheet=_("Attendance"))
+
+
+def export_not_arrived(s: Session, session_id: uuid.UUID, path: str | Path) -> int:
+    """Who is registered and has not arrived yet: to phone them, or for the minutes."""
+    header = [_("Name"), _("Surnames"), _("Email"), _("Organisation"), _("Code")]
+    rows = [[r.given_name, r.family_name, r.email, r.organisation, r.checkin_code]
+            for r in not_arrived(s, session_id)]
+    return write_table(path, header, rows, sheet=_("Not arrived"))
 
 
 def export_registry(s: Session, path: str | Path) -> int:

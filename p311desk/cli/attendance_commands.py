@@ -124,23 +124,23 @@ def cmd_checkin(args, ctx) -> int:
     session_id = _session_id(ctx, args.session)
     text = args.code_or_name
     with ctx.db.write() as s:
-        person = attendance.resolve(s, session_id, text)
-        if person is None:
-            index = attendance.build_index(s, session_id)
-            hits = index.search(text, limit=10)
-            if len(hits) > 1:
-                ctx.print(_("Several people match “{text}”; give the code:").format(text=text))
-                for h in hits:
-                    ctx.print(f"  {h.code:<10} {h.name}  {h.email or ''}".rstrip())
-                return 1
-            if len(hits) == 1:
-                result = attendance.check_in(s, session_id, hits[0].participant_id, method="name")
-            else:
-                result = attendance.check_in(s, session_id, text)
+        choice = attendance.build_index(s, session_id).choose(text, limit=10)
+        if choice.person is None and choice.candidates:
+            # Part of a name or of a code, a shared name, or someone not on the list: never guess.
+            ctx.print(_("“{text}” does not name exactly one registered person; give the code:").format(text=text))
+            for h in choice.candidates:
+                mark = "" if h.registered else "  " + _("(not on the registration list)")
+                ctx.print(f"  {h.code:<10} {h.name}  {h.email or ''}".rstrip() + mark)
+            return 1
+        if choice.person is not None:
+            method = "qr" if choice.by == "code" else "name"
+            result = attendance.check_in(s, session_id, choice.person.participant_id, method=method)
         else:
             result = attendance.check_in(s, session_id, text)
         counter = attendance.counter(s, session_id)
     ctx.print(result.message())
+    if result.kind == attendance.WELCOME and not result.registered:
+        ctx.print(_("(not on the registration list)"))
     ctx.print(_("Present: {present} of {expected} expected").format(present=counter.present, expected=counter.expected))
     return 0 if result.kind in (attendance.WELCOME, attendance.ALREADY) else 1
 

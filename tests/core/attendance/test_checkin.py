@@ -20,6 +20,7 @@ def room(db):
     """A session with three registered people: an adult, a 13-year-old, one from Decidim."""
     with db.write() as s:
         sid = sessions.create_session(s, title="Assemblea", starts_at=START).id
+        sessions.open_session(s, sid)
         adult = add_participant(s, given_name="Núria", family_name="Puig i Bosch", email="nuria@example.org",
                                 birth_date=dt.date(1980, 1, 1))
         kid = add_participant(s, given_name="Pol", family_name="Petit", birth_date=dt.date(2013, 1, 1))
@@ -169,7 +170,6 @@ def test_walk_in_rules(db, room):
 def test_closed_session_refuses_check_in(db, room):
     sid, ids = room
     with db.write() as s:
-        sessions.open_session(s, sid)
         sessions.close_session(s, sid)
     with pytest.raises(InvalidTransition):
         with db.write() as s:
@@ -231,3 +231,64 @@ def test_unknown_session(db):
     with pytest.raises(NotFound):
         with db.write() as s:
             attendance.check_in(s, uuid.uuid4(), "X")
+
+
+def test_enter_picks_only_an_exact_code_or_one_registered_whole_name(db, room):
+    sid, ids = room
+    with db.write() as s:
+        add_participant(s, given_name="Núria", family_name="Puig Soler")  # shares "Núria Puig", not registered
+        twin_a = add_participant(s, given_name="Pau", family_name="Font")
+        twin_b = add_participant(s, given_name="Pau", family_name="Font")
+        register(s, sid, twin_a.id)
+        register(s, sid, twin_b.id)
+    with db.read() as s:
+        index = attendance.build_index(s, sid)
+    assert index.choose(ids["adult_code"].lower()).person.participant_id == ids["adult"]
+    assert index.choose(" g7pt geug ").person.participant_id == ids["dec"]  # registration code
+    choice = index.choose("nuria  PUIG i bosch")
+    assert choice.by == "name" and choice.person.participant_id == ids["adult"]
+    partial = index.choose("nuria")
+    assert partial.person is None and len(partial.candidates) == 2
+    assert index.choose(ids["adult_code"][:4]).person is None  # a fragment of a code
+    assert index.choose("Pau Font").person is None  # two people share the name
+    unregistered = index.choose("Núria Puig Soler")
+    assert unregistered.person is None and [h.name for h in unregistered.candidates] == ["Núria Puig Soler"]
+
+
+def test_draft_session_refuses_check_in_and_walk_in(db):
+    with db.write() as s:
+        sid = sessions.create_session(s, title="Next week", starts_at=START).id
+        p = add_participant(s, given_name="Anna", family_name="Vidal", birth_date=dt.date(1990, 1, 1))
+        register(s, sid, p.id)
+    with pytest.raises(InvalidTransition, match="not open yet"):
+        with db.write() as s:
+            attendance.check_in(s, sid, p.checkin_code)
+    with pytest.raises(InvalidTransition, match="not open yet"):
+        with db.write() as s:
+            attendance.register_walk_in(s, sid, given_name="Joan", family_name="Serra", birth_year=1990,
+                                        consent=True)
+    with db.read() as s:
+        assert s.query(Attendance).count() == 0
+
+
+def test_recent_not_arrived_similar_and_walk_in_of_a_known_person(db, room, tmp_path):
+    sid, ids = room
+    with db.write() as s:
+        attendance.check_in(s, sid, ids["adult"])
+        attendance.check_in(s, sid, "G7PTGEUG")
+    with db.read() as s:
+        recent = attendance.recent_checkins(s, sid)
+        assert [r.name for r in recent] == ["Joana Fictícia", "Núria Puig i Bosch"]
+        assert recent[0].method == "qr" and recent[1].method == "name" and recent[0].registered
+        assert [r.full_name for r in attendance.not_arrived(s, sid)] == ["Pol Petit"]
+        assert attendance.export_not_arrived(s, sid, tmp_path / "absent.csv") == 1
+        similar = attendance.similar_people(s, given_name="nuria", family_name="Puig I Bosch")
+        assert [p.id for p in similar] == [ids["adult"]]
+        assert [p.id for p in attendance.similar_people(s, given_name="X", email="NURIA@example.org")] == [ids["adult"]]
+        assert attendance.similar_people(s, given_name="Ningú", family_name="Conegut") == []
+    with db.write() as s:
+        result = attendance.register_walk_in(s, sid, given_name="Pol", family_name="Petit", consent=True,
+                                             existing_id=ids["kid"])
+    assert result.kind == attendance.UNDER_AGE and result.participant.id == ids["kid"]
+    with db.read() as s:
+        assert s.query(Participant).count() == 3  # nobody created twice

@@ -15,10 +15,14 @@ def _run(capsys, *args):
     return code, out.out + out.err
 
 
-def _session(capsys):
+def _session(capsys, open_it=True):
     code, out = _run(capsys, "sessions", "create", "Consell de barri")
     assert code == 0
-    return out.strip().split()[-1][:8]
+    sid = out.strip().split()[-1][:8]
+    if open_it:
+        code, out = _run(capsys, "sessions", "open", sid)
+        assert code == 0, out
+    return sid
 
 
 def _count(model):
@@ -64,10 +68,12 @@ def test_import_with_explicit_mapping_and_checkin_by_code_and_name(tmp_path, cap
     assert code == 0 and "Welcome, Joana Fictícia Puig" in out and "1 of 4" in out
     code, out = _run(capsys, "checkin", sid, "G7PTGEUG")
     assert code == 0 and "already checked in" in out
-    code, out = _run(capsys, "checkin", sid, "pere inventat")
+    code, out = _run(capsys, "checkin", sid, "pere inventat")  # part of a name: the candidates, no check-in
+    assert code == 1 and "does not name exactly one registered person" in out and "Pere Inventat Soler" in out
+    code, out = _run(capsys, "checkin", sid, "PERE  inventat soler")  # the whole name of one registered person
     assert code == 0 and "Welcome, Pere Inventat Soler" in out
     code, out = _run(capsys, "checkin", sid, "example")  # several people match
-    assert code == 1 and "Several people" in out
+    assert code == 1 and "give the code" in out
     code, out = _run(capsys, "checkin", sid, "NOPE1234")
     assert code == 1 and "Unknown code" in out
     assert _count(Attendance) == 2
@@ -89,3 +95,31 @@ def test_catalan_messages(tmp_path, capsys):
     sid = _session(capsys)
     code, out = _run(capsys, "--lang", "ca", "checkin", sid, "NOPE1234")
     assert code == 1 and "Codi desconegut" in out
+
+
+def test_checkin_never_guesses(tmp_path, capsys):
+    """A code fragment, a draft session, and a person not on the list are never silent welcomes."""
+    _run.dir = tmp_path
+    draft = _session(capsys, open_it=False)
+    sid = _session(capsys)
+    code, out = _run(capsys, "participants", "import", str(FIX / "decidim" / "meeting_registrations_export.csv"),
+                     "--session", sid, "--mapping",
+                     '{"full_name": "user/name", "email": "user/email", "code": "code", "registration_id": "id"}')
+    assert code == 0, out
+    code, out = _run(capsys, "checkin", sid, "G7PT")  # a fragment of Joana's registration code
+    assert code == 1 and "Joana Fictícia Puig" in out and "Welcome" not in out
+    code, out = _run(capsys, "checkin", draft, "G7PTGEUG")
+    assert code == 1 and "not open yet" in out
+    assert _count(Attendance) == 0
+    db = open_database(_run.dir)
+    try:
+        with db.read() as s:
+            joana = s.query(Participant).filter_by(given_name="Joana").one().checkin_code
+    finally:
+        db.close()
+    code, out = _run(capsys, "sessions", "open", draft)
+    assert code == 0
+    code, out = _run(capsys, "checkin", draft, joana.lower())  # her own code, in a session she is not on
+    assert code == 0 and "Welcome, Joana" in out and "(not on the registration list)" in out
+    code, out = _run(capsys, "checkin", draft, "Joana Fictícia Puig")  # by name: not registered there
+    assert code == 1 and "(not on the registration list)" in out
