@@ -101,7 +101,27 @@ def _room(size):
     return build
 
 
+def _checkin(size):
+    def build(app, window, current):
+        from p311desk import attendance
+
+        window.resize(*size)
+        page = window.go_to("checkin")
+        settle(app, window)
+        with window.ctx.db.read() as s:
+            waiting = attendance.not_arrived(s, current.id)
+        page.input.setText(waiting[0].checkin_code)  # what a scanner types, then Enter
+        page.submit()
+        settle(app, window)
+        page.input.setText("mar")  # the next person's name, half typed
+        settle(app, window)
+
+    return build
+
+
 SCENES = [
+    ("checkin-1366x768", _checkin((1366, 768))),
+    ("checkin-1024x600", _checkin((1024, 600))),
     ("room-display-1366x768", _room((1366, 768))),
     ("room-display-1024x600", _room((1024, 600))),
 ]

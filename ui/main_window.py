@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import uuid
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -42,6 +42,17 @@ PAGES: list[tuple[str, str, str | None]] = [
 CONNECTIVITY_INTERVAL_MS = 30_000
 
 
+def default_size() -> QSize:
+    """1280×800, or less: never larger than the screen's available area."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(1280, 800)
+    area = screen.availableGeometry()
+    return QSize(min(1280, area.width()), min(800, area.height() - 40))
+
+
 class MainWindow(QMainWindow):
     """The one window. Rebuilds its pages when the interface language changes."""
 
@@ -49,7 +60,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = None
         self.setObjectName("mainWindow")
-        self.setMinimumSize(1024, 680)
+        self.setMinimumSize(800, 560)  # netbooks and projectors: everything works at 1024×600
         self.setWindowTitle(_("p311desk — participation sessions"))
         self.pages: dict[str, Page] = {}
         self._room_display = None
@@ -62,7 +73,7 @@ class MainWindow(QMainWindow):
         self.loading_label.setWordWrap(True)
         self.loading_label.setStyleSheet("font-size: 16pt; color: #1f3b57;")
         self.setCentralWidget(self.loading_label)
-        self.resize(1280, 800)
+        self.resize(default_size())
 
     def show_startup_error(self, exc: BaseException) -> None:
         from ui.workers import error_text

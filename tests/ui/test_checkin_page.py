@@ -78,7 +78,12 @@ def test_typed_name_search_and_enter_on_result(window, qtbot, wait_idle):
     qtbot.keyClicks(field, "marcelli GAL")
     results = page.findChild(QListWidget, "checkinResults")
     assert results.count() == 1 and "Marcel·lí Gal·la" in results.item(0).text()
-    qtbot.keyClick(field, Qt.Key_Return)
+    qtbot.keyClick(field, Qt.Key_Return)  # part of a name: Enter offers, never guesses
+    wait_idle(window)
+    assert _feedback(page)[0] == "choose" and results.hasFocus()
+    with window.ctx.db.read() as s:
+        assert s.query(Attendance).count() == 0
+    qtbot.keyClick(results, Qt.Key_Return)  # the technician confirms the one shown
     wait_idle(window)
     assert _feedback(page)[0] == "welcome"
     with window.ctx.db.read() as s:
@@ -128,27 +133,30 @@ def test_undo_last_check_in(window, qtbot, wait_idle):
         assert s.query(Attendance).one().cancelled_at is not None
 
 
-def test_walk_in_dialog(window, qtbot, wait_idle, monkeypatch):
+def test_walk_in_dialog(window, qtbot, wait_idle):
     _room(window)
     page = _page(window, qtbot, wait_idle)
-
-    def fill(dialog):
-        qtbot.keyClicks(dialog.given, "Roser")
-        qtbot.keyClicks(dialog.family, "Nova")
-        dialog.adult.setChecked(True)
-        dialog.consent_check.setChecked(True)
-        return QDialog.Accepted
-
-    from ui.pages import checkin
-
-    monkeypatch.setattr(checkin.WalkInDialog, "exec", fill)
-    qtbot.mouseClick(page.findChild(QPushButton, "checkinWalkIn"), Qt.LeftButton)
+    field = page.findChild(QLineEdit, "checkinInput")
+    qtbot.keyClicks(field, "Roser Nova Vila")
+    qtbot.keyClick(field, Qt.Key_N, Qt.ControlModifier)  # the walk-in shortcut (not Ctrl+W)
+    dialog = page.findChild(QDialog, "walkInDialog")
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.given.text() == "Roser" and dialog.family.text() == "Nova Vila"  # the typed name, split
+    dialog.adult.setChecked(True)
+    qtbot.mouseClick(dialog.findChild(QPushButton, "walkInOk"), Qt.LeftButton)
     wait_idle(window)
+    # No consent yet: the refusal is said in the dialog, which keeps everything typed.
+    assert dialog.isVisible() and "consent" in dialog.findChild(QLabel, "walkInError").text()
+    assert dialog.given.text() == "Roser" and dialog.family.text() == "Nova Vila"
+    dialog.consent_check.setChecked(True)
+    qtbot.mouseClick(dialog.findChild(QPushButton, "walkInOk"), Qt.LeftButton)
+    wait_idle(window)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
     assert _feedback(page)[0] == "welcome"
     assert page.findChild(QLabel, "checkinCounter").text() == "1 / 3"
     with window.ctx.db.read() as s:
         p = s.query(Participant).filter_by(given_name="Roser").one()
-        assert p.source == "walkin" and p.consent_version == "v1/en"
+        assert p.source == "walkin" and p.consent_version == "v1/en" and p.family_name == "Nova Vila"
     qtbot.keyClicks(page.findChild(QLineEdit, "checkinInput"), "roser")
     assert "Roser Nova" in page.findChild(QListWidget, "checkinResults").item(0).text()
 
