@@ -68,8 +68,11 @@ def test_whole_session_through_the_window(window, qtbot, wait_idle, typist, monk
     wait_idle(window)
     assert feedback.property("kind") == "welcome" and "Núria" in feedback.text()
     typist(field, "Marcel·lí")
-    assert checkin.findChild(QListWidget, "checkinResults").count() == 1
-    qtbot.keyClick(field, Qt.Key_Return)
+    results = checkin.findChild(QListWidget, "checkinResults")
+    assert results.count() == 1
+    qtbot.keyClick(field, Qt.Key_Return)  # part of a name: offered, not checked in
+    assert feedback.property("kind") == "choose"
+    qtbot.keyClick(results, Qt.Key_Return)  # the technician confirms
     wait_idle(window)
     assert feedback.property("kind") == "welcome"
     qtbot.keyClicks(field, codes["Laia"])

@@ -538,8 +538,8 @@ class CheckinPage(Page):
         self._fill_results(choice.candidates)
         n = len(choice.candidates)
         self._show_feedback("choose", ngettext(
-            "“{text}” is not a code nor the whole name of one registered person. Is it this person? "
-            "Choose with ↓ and Enter.",
+            "“{text}” is not a code nor the whole name of one registered person. {n} person matches: "
+            "choose with ↓ and Enter.",
             "“{text}” is not a code nor the whole name of one registered person. {n} people match: "
             "choose with ↓ and Enter.", n).format(text=text.strip(), n=n), sticky=True)
         self.results.setFocus()
