@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self._forget_missing_current_session()
         ctx.message.connect(self._show_message)
         ctx.data_changed.connect(self._on_data_changed)
-        ctx.session_changed.connect(lambda _sid: self._refresh_session_picker())
+        ctx.session_changed.connect(self._on_session_changed)
         ctx.language_changed.connect(lambda _lang: self._build())
         ctx.audit_checked.connect(lambda report: self.audit_banner.show_report(report))
         self._build()
@@ -268,16 +268,32 @@ class MainWindow(QMainWindow):
         from p311desk.models import ParticipationSession
 
         sid = self.ctx.current_session_id
-        if sid is not None:
+        if sid is None:
+            return
+
+        def work():
             with self.ctx.db.read() as s:
-                if s.get(ParticipationSession, sid) is None:  # e.g. another data folder
-                    self.ctx.set_current_session(None)
+                return s.get(ParticipationSession, sid) is not None
+
+        def done(exists: bool) -> None:
+            if not exists and self.ctx.current_session_id == sid:  # e.g. another data folder
+                self.ctx.set_current_session(None)
+
+        Op(self.ctx, work, write=False).bound_to(self).on_success(done).run()
 
     def _refresh_session_picker(self) -> None:
+        """Re-read the sessions in a worker; the picker is filled when they arrive."""
         from p311desk import sessions
 
-        with self.ctx.db.read() as s:
-            rows = sessions.list_sessions(s)
+        def work():
+            with self.ctx.db.read() as s:
+                return sessions.list_sessions(s)
+
+        Op(self.ctx, work, write=False).bound_to(self).on_success(self._fill_session_picker).run()
+
+    def _fill_session_picker(self, rows) -> None:
+        from p311desk import sessions
+
         picker = self.session_picker
         picker.blockSignals(True)
         picker.clear()
@@ -291,6 +307,9 @@ class MainWindow(QMainWindow):
         index = picker.findData(str(current)) if current else 0
         picker.setCurrentIndex(max(index, 0))
         picker.blockSignals(False)
+
+    def _on_session_changed(self, _sid) -> None:
+        self._refresh_session_picker()
 
     def _session_picked(self, index: int) -> None:
         data = self.session_picker.itemData(index)
@@ -307,16 +326,26 @@ class MainWindow(QMainWindow):
     def _refresh_unsynced(self) -> None:
         from p311desk import outbox
 
-        with self.ctx.db.read() as s:
-            count = outbox.unsynced_count(s)
-        self.unsynced_label.setText(_("Not yet synced: {n}").format(n=count))
-        self.unsynced_label.setStyleSheet("padding: 0 12px; color: %s;" % ("#7a4f01" if count else "#0d5223"))
+        def work():
+            with self.ctx.db.read() as s:
+                return outbox.unsynced_count(s)
+
+        def done(count: int) -> None:
+            self.unsynced_label.setText(_("Not yet synced: {n}").format(n=count))
+            self.unsynced_label.setStyleSheet("padding: 0 12px; color: %s;" % ("#7a4f01" if count else "#0d5223"))
+
+        Op(self.ctx, work, write=False).bound_to(self).on_success(done).run()
 
     def check_connectivity(self) -> None:
         from p311desk import settings as settings_service
 
-        with self.ctx.db.read() as s:
-            host = settings_service.load(s).platform_host
+        def work():
+            with self.ctx.db.read() as s:
+                return settings_service.load(s).platform_host
+
+        Op(self.ctx, work, write=False).bound_to(self).on_success(self._probe).run()
+
+    def _probe(self, host: str) -> None:
         if not host:
             self._online = None
             self._render_connectivity()

@@ -12,6 +12,14 @@ from p311desk.participants.registry import (
     info,
     register,
 )
+from p311desk.participants.editing import (
+    MergeRefused,
+    PersonDetails,
+    details,
+    merge_participants,
+    remove_participant,
+    update_participant,
+)
 from p311desk.participants.importing import (
     EMAIL_RE,
     ParticipantImportPreview,
@@ -25,6 +33,12 @@ from p311desk.participants.importing import (
 
 __all__ = [
     "EMAIL_RE",
+    "MergeRefused",
+    "PersonDetails",
+    "details",
+    "merge_participants",
+    "remove_participant",
+    "update_participant",
     "ParticipantImportPreview",
     "ParticipantImportResult",
     "ParticipantInfo",

@@ -197,6 +197,8 @@ class _Existing:
     codes: dict[str, uuid.UUID]
     registered: set[uuid.UUID]
     email_of: dict[uuid.UUID, str] = field(default_factory=dict)
+    name_of: dict[uuid.UUID, str] = field(default_factory=dict)
+    reg_codes: dict[str, uuid.UUID] = field(default_factory=dict)  # the session's registration codes
 
 
 def _load_existing(s: Session, session_id: uuid.UUID | None) -> _Existing:
@@ -213,9 +215,13 @@ def _load_existing(s: Session, session_id: uuid.UUID | None) -> _Existing:
         if birth is not None:
             ex.by_name.setdefault(name_key(given, family, birth), pid)
         ex.codes[code] = pid
+        ex.name_of[pid] = " ".join(x for x in (given, family) if x)
     if session_id is not None:
         ex.registered = set(s.scalars(select(Registration.participant_id)
                                       .where(Registration.session_id == session_id)))
+        ex.reg_codes = {c: pid for c, pid in s.execute(
+            select(Registration.code, Registration.participant_id)
+            .where(Registration.session_id == session_id, Registration.code.is_not(None)))}
     return ex
 
 
@@ -436,6 +442,12 @@ def _preview(
             elif matches:
                 row.match_id = matches.pop()
                 row.action = "update"
+            # A code someone else already carries would make their badge check in this row's person.
+            holder = (ex.reg_codes.get(code) or ex.codes.get(code)) if code else None
+            if holder is not None and holder != row.match_id:
+                problem("code", "The code {value} already belongs to {name}: a badge with it would check in "
+                        "the wrong person. Correct or empty the code in the file.", value=code,
+                        name=ex.name_of.get(holder, ""))
         if any(p.severity == "error" for p in problems):
             row.status = "error"
         elif problems:
@@ -457,7 +469,8 @@ def _preview(
 
 def commit(s: Session, plan: ParticipantImportPreview, **kwargs: Any) -> ParticipantImportResult:
     """Write the previewed rows in the caller's unit of work (all or nothing). Keyword
-    arguments: ``accept_warnings``, ``remember_mapping``, ``progress``."""
+    arguments: ``accept_warnings``, ``remember_mapping``, ``progress``, ``skip_rows`` (file row
+    numbers the technician chose to leave out: their errors and warnings no longer count)."""
     with gc_paused():
         return _commit(s, plan, **kwargs)
 
@@ -469,12 +482,16 @@ def _commit(
     accept_warnings: bool = False,
     remember_mapping: bool = True,
     progress: Progress | None = None,
+    skip_rows: frozenset[int] | set[int] = frozenset(),
 ) -> ParticipantImportResult:
-    if plan.errors:
+    kept = [r for r in plan.rows if r.row not in skip_rows]
+    errors = sum(1 for r in kept if r.status == "error")
+    warnings = sum(1 for r in kept if r.status == "warning")
+    if errors:
         raise ValidationError("{n} rows have errors: correct the file or the mapping. Nothing was imported.",
-                              n=plan.errors)
-    if plan.warnings and not accept_warnings:
-        raise ValidationError("{n} rows have warnings: review and accept them to import.", n=plan.warnings)
+                              n=errors)
+    if warnings and not accept_warnings:
+        raise ValidationError("{n} rows have warnings: review and accept them to import.", n=warnings)
     cfg = settings_service.load(s)
     device = s.info.get("device_id") or "unknown"
     now = utcnow()
@@ -489,9 +506,9 @@ def _commit(
     if session_id is not None:
         registered = set(s.scalars(select(Registration.participant_id)
                                    .where(Registration.session_id == session_id)))
-    creates = [r for r in plan.rows if r.action == "create"]
-    updates = [r for r in plan.rows if r.action == "update"]
-    skipped = sum(1 for r in plan.rows if r.action == "skip")
+    creates = [r for r in kept if r.action == "create"]
+    updates = [r for r in kept if r.action == "update"]
+    skipped = sum(1 for r in plan.rows if r.action == "skip" or r.row in skip_rows)
 
     # Check-in codes: the file's code when it is free, else a new one.
     need = 0

@@ -9,6 +9,7 @@ is exactly what was previewed, or nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -32,19 +36,35 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from p311desk.i18n import N_, _
+from p311desk.i18n import N_, _, ngettext
 from p311desk.text import fold
 from ui.models.rows import SORT_ROLE, Column, RowsTableModel
 from ui.pages import Page
 from ui.workers import Op
 
 SOURCES = {"manual": N_("manual"), "import": N_("import"), "decidim": N_("Decidim"), "walkin": N_("walk-in")}
+def age_text(r) -> str:
+    """Age when the birth date is known; else the birth year (the age could be off by one)."""
+    if r.birth_date is not None:
+        today = dt.date.today()
+        b = r.birth_date
+        return str(today.year - b.year - ((today.month, today.day) < (b.month, b.day)))
+    return _("born {year}").format(year=r.birth_year) if r.birth_year else ""
+
+
+def age_sort(r) -> float:
+    if r.birth_date is not None:
+        return -r.birth_date.toordinal()
+    return -dt.date(r.birth_year, 7, 1).toordinal() if r.birth_year else 1.0
+
+
 COLUMNS = [
     Column(N_("Name"), lambda r: r.given_name, sort_key=lambda r: fold(r.given_name)),
     Column(N_("Surnames"), lambda r: r.family_name, sort_key=lambda r: fold(r.family_name)),
+    Column(N_("Age"), age_text, sort_key=age_sort, align=Qt.AlignCenter),
     Column(N_("E-mail"), lambda r: r.email or ""),
     Column(N_("Code"), lambda r: r.checkin_code),
-    Column(N_("Postal code"), lambda r: r.postal_code or ""),
+    Column(N_("Organisation"), lambda r: r.organisation or ""),
     Column(N_("Source"), lambda r: _(SOURCES.get(r.source, r.source))),
     Column(N_("Present"), lambda r: "✔" if r.present else "", align=Qt.AlignCenter),
 ]
@@ -53,12 +73,18 @@ FILE_FILTER = N_("Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv *.txt *.tsv *.js
 
 
 class _Row:
-    __slots__ = ("given_name", "family_name", "email", "checkin_code", "postal_code", "source", "present", "key")
+    __slots__ = ("id", "given_name", "family_name", "email", "checkin_code", "organisation", "source", "present",
+                 "birth_date", "birth_year", "key")
 
-    def __init__(self, given, family, email, code, postal, source, present) -> None:
-        self.given_name, self.family_name, self.email = given, family, email
-        self.checkin_code, self.postal_code, self.source, self.present = code, postal, source, present
-        self.key = fold(" ".join(x for x in (given, family, email or "", code) if x))
+    def __init__(self, pid, given, family, email, code, organisation, source, present, birth_date, birth_year) -> None:
+        self.id, self.given_name, self.family_name, self.email = pid, given, family, email
+        self.checkin_code, self.organisation, self.source, self.present = code, organisation, source, present
+        self.birth_date, self.birth_year = birth_date, birth_year
+        self.key = fold(" ".join(x for x in (given, family, email or "", code, organisation or "") if x))
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(x for x in (self.given_name, self.family_name) if x)
 
 
 def load_rows(db, session_id, only_session: bool) -> list[_Row]:
@@ -70,11 +96,13 @@ def load_rows(db, session_id, only_session: bool) -> list[_Row]:
     with db.read() as s:
         present = present_ids(s, session_id) if session_id else set()
         stmt = select(Participant.id, Participant.given_name, Participant.family_name, Participant.email,
-                      Participant.checkin_code, Participant.postal_code, Participant.source)
+                      Participant.checkin_code, Participant.organisation, Participant.source,
+                      Participant.birth_date, Participant.birth_year)
         if only_session and session_id:
             registered = select(Registration.participant_id).where(Registration.session_id == session_id)
             stmt = stmt.where(Participant.id.in_(registered) | Participant.id.in_(list(present)))
-        return [_Row(g, f, e, c, pc, src, pid in present) for pid, g, f, e, c, pc, src in s.execute(stmt)]
+        return [_Row(pid, g, f, e, c, org, src, pid in present, bd, by)
+                for pid, g, f, e, c, org, src, bd, by in s.execute(stmt)]
 
 
 class _FoldFilter(QSortFilterProxyModel):
@@ -122,6 +150,18 @@ class ParticipantsPage(Page):
         self.export_button.clicked.connect(self.export)
         self.count_label = QLabel()
         self.count_label.setObjectName("participantsCount")
+        self.edit_button = QPushButton(_("Edit…"))
+        self.edit_button.setObjectName("participantsEdit")
+        self.edit_button.setToolTip(_("Correct the selected person's details (or double-click)"))
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.merge_button = QPushButton(_("Merge…"))
+        self.merge_button.setObjectName("participantsMerge")
+        self.merge_button.setToolTip(_("Select two records of the same person to make them one"))
+        self.merge_button.clicked.connect(self.merge_selected)
+        self.remove_button = QPushButton(_("Remove…"))
+        self.remove_button.setObjectName("participantsRemove")
+        self.remove_button.setToolTip(_("Remove the selected person (only someone who never attended)"))
+        self.remove_button.clicked.connect(self.remove_selected)
 
         self.model = RowsTableModel(COLUMNS, self)
         self.proxy = _FoldFilter(self)
@@ -137,9 +177,11 @@ class ParticipantsPage(Page):
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
+        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
-        for col, width in enumerate((150, 200, 250, 100, 100, 100)):
+        for col, width in enumerate((130, 180, 70, 220, 100, 140, 80)):
             header.resizeSection(col, width)
         header.setStretchLastSection(True)
 
@@ -153,10 +195,86 @@ class ParticipantsPage(Page):
         layout.addWidget(title)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.count_label)
+        footer = QHBoxLayout()
+        footer.addWidget(self.count_label, 1)
+        footer.addWidget(self.edit_button)
+        footer.addWidget(self.merge_button)
+        footer.addWidget(self.remove_button)
+        layout.addLayout(footer)
         ctx.data_changed.connect(self._on_data_changed)
-        ctx.session_changed.connect(lambda _sid: self.reload())
+        ctx.session_changed.connect(self._on_session_changed)
+        self._update_buttons()
         self.reload()
+
+    def _on_session_changed(self, _sid) -> None:
+        self.reload()
+
+    def selected_rows(self) -> list[_Row]:
+        rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
+        return [self.model.row_at(r) for r in sorted(rows)]
+
+    def _update_buttons(self) -> None:
+        n = len(self.selected_rows())
+        self.edit_button.setEnabled(n == 1)
+        self.remove_button.setEnabled(n == 1)
+        self.merge_button.setEnabled(n == 2)
+
+    def select_person(self, participant_id) -> None:
+        for r in range(self.proxy.rowCount()):
+            if self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row()).id == participant_id:
+                self.table.selectRow(r)
+                return
+
+    def edit_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) != 1:
+            return
+        pid = rows[0].id
+
+        def work():
+            from p311desk import participants
+
+            with self.ctx.db.read() as s:
+                return participants.details(s, pid)
+
+        def loaded(person) -> None:
+            self.person_dialog = PersonDialog(self.ctx, person, self)
+            self.person_dialog.open()
+
+        Op(self.ctx, work, write=False).bound_to(self).on_success(loaded).run()
+
+    def merge_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) != 2:
+            return
+        self.merge_dialog = MergeDialog(self.ctx, rows[0], rows[1], self)
+        self.merge_dialog.open()
+
+    def remove_selected(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        from p311desk import participants
+        from ui.workers import write_op
+
+        rows = self.selected_rows()
+        if len(rows) != 1:
+            return
+        row = rows[0]
+        box = QMessageBox(QMessageBox.Question, _("Remove a person"),
+                          _("Remove {name} ({code}) from this installation? Their registrations go with them. "
+                            "Someone who has attended a session cannot be removed.").format(
+                              name=row.full_name, code=row.checkin_code),
+                          QMessageBox.Yes | QMessageBox.Cancel, self)
+        box.setObjectName("removeConfirm")
+        box.button(QMessageBox.Yes).setText(_("Remove"))
+        box.setDefaultButton(QMessageBox.Cancel)
+        box.accepted.connect(lambda: (write_op(self.ctx, participants.remove_participant, row.id)
+                                      .changes("participants").bound_to(self)
+                                      .on_success(lambda p: self.ctx.notify(
+                                          _("{name} was removed.").format(name=p.full_name), "success"))
+                                      .run()))
+        self.remove_box = box
+        box.open()
 
     def reload(self) -> None:
         sid = self.ctx.current_session_id
@@ -166,16 +284,18 @@ class ParticipantsPage(Page):
         def done(rows) -> None:
             self.model.set_rows(rows)
             self._update_count()
+            self._update_buttons()
 
-        Op(self.ctx, lambda: load_rows(self.ctx.db, sid, only), write=False).on_success(done).run()
+        Op(self.ctx, lambda: load_rows(self.ctx.db, sid, only), write=False).bound_to(self).on_success(done).run()
 
     def _filter(self, text: str) -> None:
         self.proxy.set_text(text)
         self._update_count()
 
     def _update_count(self) -> None:
-        self.count_label.setText(_("{shown} of {total} people shown").format(
-            shown=self.proxy.rowCount(), total=self.model.rowCount()))
+        total = self.model.rowCount()
+        self.count_label.setText(ngettext("{shown} of {total} person shown", "{shown} of {total} people shown",
+                                          total).format(shown=self.proxy.rowCount(), total=total))
 
     def _on_data_changed(self, what: str) -> None:
         if what in ("participants", "attendance", "*"):
@@ -211,6 +331,203 @@ class ParticipantsPage(Page):
 
         Op(self.ctx, work, write=False).on_success(
             lambda n: self.ctx.notify(_("Exported {n} rows to {file}").format(n=n, file=path), "success")).run()
+
+
+def format_date(value: dt.date) -> str:
+    """03/04/1980 with the month written out (3 Apr 1980 in the user's language): no day/month doubt."""
+    from babel.dates import format_date as babel_date
+
+    from p311desk.i18n import current_language
+
+    return f"{value:%d/%m/%Y} · {babel_date(value, 'd MMM y', locale=current_language())}"
+
+
+def parse_date(text: str) -> dt.date | None:
+    """dd/mm/yyyy (also with - or .); empty is None; anything else raises ValueError."""
+    text = text.strip()
+    if not text:
+        return None
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+class PersonDialog(QDialog):
+    """Correct a person's details. Refusals are shown inside the dialog, with what was typed kept."""
+
+    def __init__(self, ctx, person, parent=None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.person = person
+        self.setObjectName("personDialog")
+        self.setWindowTitle(_("Edit {name}").format(name=person.full_name))
+        self.setMinimumWidth(520)
+        self.given = QLineEdit(person.given_name)
+        self.given.setObjectName("personGiven")
+        self.family = QLineEdit(person.family_name)
+        self.family.setObjectName("personFamily")
+        self.email = QLineEdit(person.email or "")
+        self.email.setObjectName("personEmail")
+        self.phone = QLineEdit(person.phone or "")
+        self.phone.setObjectName("personPhone")
+        self.birth = QLineEdit(f"{person.birth_date:%d/%m/%Y}" if person.birth_date else "")
+        self.birth.setObjectName("personBirthDate")
+        self.birth.setPlaceholderText(_("dd/mm/yyyy"))
+        self.birth_shown = QLabel()
+        self.birth_shown.setObjectName("personBirthDateShown")
+        self.birth_shown.setStyleSheet("color: #555;")
+        self.birth.textChanged.connect(self._show_birth)
+        self.year = QSpinBox()
+        self.year.setObjectName("personBirthYear")
+        self.year.setRange(0, 2100)
+        self.year.setSpecialValueText(_("not given"))
+        self.year.setValue(person.birth_year or 0 if not person.birth_date else 0)
+        self.organisation = QLineEdit(person.organisation or "")
+        self.organisation.setObjectName("personOrganisation")
+        facts = QLabel(_("Code {code} · registered for {sessions} · attended {attended}").format(
+            code=person.checkin_code,
+            sessions=ngettext("{n} session", "{n} sessions", person.sessions).format(n=person.sessions),
+            attended=ngettext("{n} time", "{n} times", person.attended).format(n=person.attended)))
+        facts.setObjectName("personFacts")
+        facts.setStyleSheet("color: #555;")
+        self.error = QLabel()
+        self.error.setObjectName("personError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #8c1d18; font-weight: bold; background: #fce8e6; padding: 6px;")
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow(_("Name"), self.given)
+        form.addRow(_("Surnames"), self.family)
+        form.addRow(_("E-mail"), self.email)
+        form.addRow(_("Phone"), self.phone)
+        form.addRow(_("Birth date"), self.birth)
+        form.addRow("", self.birth_shown)
+        form.addRow(_("Birth year (if no date)"), self.year)
+        form.addRow(_("Organisation"), self.organisation)
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        self.save_button = buttons.button(QDialogButtonBox.Save)
+        self.save_button.setText(_("Save"))
+        self.save_button.setObjectName("personSave")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(facts)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self._show_birth(self.birth.text())
+
+    def _show_birth(self, text: str) -> None:
+        try:
+            value = parse_date(text)
+        except ValueError:
+            self.birth_shown.setText(_("Not a date: write it as dd/mm/yyyy."))
+            return
+        self.birth_shown.setText(format_date(value) if value else "")
+        self.year.setEnabled(value is None)
+
+    def save(self) -> None:
+        try:
+            birth = parse_date(self.birth.text())
+        except ValueError:
+            self.error.setText(_("“{value}” is not a valid birth date.").format(value=self.birth.text()))
+            self.error.show()
+            return
+        values = dict(given_name=self.given.text(), family_name=self.family.text(), email=self.email.text(),
+                      phone=self.phone.text(), organisation=self.organisation.text(), birth_date=birth,
+                      birth_year=None if birth else (self.year.value() or None))
+        from p311desk import participants
+        from ui.workers import write_op
+
+        def failed(exc) -> None:
+            from ui.workers import error_text
+
+            self.error.setText(error_text(exc))
+            self.error.show()
+
+        def done(person) -> None:
+            self.ctx.notify(_("{name} was saved.").format(name=person.full_name), "success")
+            self.accept()
+
+        (write_op(self.ctx, participants.update_participant, self.person.id, **values).changes("participants")
+         .bound_to(self).on_success(done).on_failure(failed).run())
+
+
+class MergeDialog(QDialog):
+    """Two records of one person become one: the technician says which record stays."""
+
+    def __init__(self, ctx, first, second, parent=None) -> None:
+        super().__init__(parent)
+        from PySide6.QtWidgets import QRadioButton
+
+        self.ctx = ctx
+        self.records = (first, second)
+        self.setObjectName("mergeDialog")
+        self.setWindowTitle(_("Merge two records of the same person"))
+        self.setMinimumWidth(560)
+        intro = QLabel(_("Which record stays? The other one is removed: its registrations, check-ins and "
+                         "proposals move to the one that stays, and its details fill the empty ones."))
+        intro.setWordWrap(True)
+        self.choices = []
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        for i, r in enumerate(self.records):
+            detail = " · ".join(x for x in (r.checkin_code, r.email or "", age_text(r), r.organisation or "") if x)
+            radio = QRadioButton(f"{r.full_name}   ({detail})")
+            radio.setObjectName(f"mergeKeep{i}")
+            radio.toggled.connect(self._explain)
+            self.choices.append(radio)
+            layout.addWidget(radio)
+        self.outcome = QLabel()
+        self.outcome.setObjectName("mergeOutcome")
+        self.outcome.setWordWrap(True)
+        self.outcome.setStyleSheet("font-weight: bold;")
+        self.error = QLabel()
+        self.error.setObjectName("mergeError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #8c1d18; font-weight: bold;")
+        self.error.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.ok = buttons.button(QDialogButtonBox.Ok)
+        self.ok.setObjectName("mergeOk")
+        self.ok.setText(_("Merge"))
+        buttons.accepted.connect(self.merge)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(self.outcome)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.choices[0].setChecked(True)
+
+    def kept(self):
+        return self.records[0] if self.choices[0].isChecked() else self.records[1]
+
+    def _explain(self, _on: bool = True) -> None:
+        keep = self.kept()
+        gone = self.records[1] if keep is self.records[0] else self.records[0]
+        self.outcome.setText(_("{kept} ({kept_code}) stays; {gone} ({gone_code}) is merged into it and removed.").format(
+            kept=keep.full_name, kept_code=keep.checkin_code, gone=gone.full_name, gone_code=gone.checkin_code))
+
+    def merge(self) -> None:
+        from p311desk import participants
+        from ui.workers import error_text, write_op
+
+        keep = self.kept()
+        gone = self.records[1] if keep is self.records[0] else self.records[0]
+
+        def failed(exc) -> None:
+            self.error.setText(error_text(exc))
+            self.error.show()
+
+        def done(person) -> None:
+            self.ctx.notify(_("Merged: {name} ({code}) stays.").format(name=person.full_name, code=person.checkin_code),
+                            "success")
+            self.accept()
+
+        (write_op(self.ctx, participants.merge_participants, keep.id, gone.id).changes("participants")
+         .bound_to(self).on_success(done).on_failure(failed).run())
 
 
 # --- import wizard ---------------------------------------------------------------------------
@@ -390,9 +707,13 @@ class PreviewPage(QWizardPage):
         self.summary.setObjectName("importSummary")
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("font-size: 12pt;")
-        self.rows = QTableWidget(0, 5)
+        self.rows = QTableWidget(0, 6)
         self.rows.setObjectName("importPreview")
-        self.rows.setHorizontalHeaderLabels([_("Row"), _("Status"), _("Name"), _("E-mail"), _("Problems")])
+        self.rows.setHorizontalHeaderLabels([_("Row"), _("Status"), _("Name"), _("Birth date as read"), _("E-mail"),
+                                             _("Problems")])
+        self.rows.horizontalHeaderItem(0).setToolTip(_("Untick a row to leave it out of the import"))
+        self.rows.itemChanged.connect(self._row_ticked)
+        self.skipped: set[int] = set()
         self.rows.verticalHeader().setVisible(False)
         self.rows.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.rows.horizontalHeader().setStretchLastSection(True)
@@ -416,25 +737,52 @@ class PreviewPage(QWizardPage):
             text += " " + _("Rows with errors must be corrected in the file (or the mapping) before importing.")
         self.summary.setText(text)
         shown = sorted(plan.rows, key=lambda r: ("error", "warning", "update", "new").index(r.status))[:self.MAX_SHOWN]
+        self.skipped = set()
+        self.rows.blockSignals(True)
         self.rows.setRowCount(len(shown))
         for i, r in enumerate(shown):
             problems = "; ".join(f"{p.column}: {p.message()}" for p in r.problems)
-            cells = [str(r.row), _(STATUS_LABELS[r.status]), r.name, r.values.get("email") or "", problems]
+            birth = r.values.get("birth_date")
+            # Written out with the month's name, so a day/month swap is seen at a glance.
+            born = (format_date(birth) if birth else str(r.values.get("birth_year") or ""))
+            cells = [str(r.row), _(STATUS_LABELS[r.status]), r.name, born, r.values.get("email") or "", problems]
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 item.setBackground(QBrush(QColor(STATUS_COLOURS[r.status])))
-                if col == 4 and problems:
+                if col == 0:
+                    item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable)
+                    item.setCheckState(Qt.Checked)
+                    item.setData(Qt.UserRole, r.row)
+                if col == 5 and problems:
                     item.setToolTip(problems.replace("; ", "\n"))
                 self.rows.setItem(i, col, item)
+        self.rows.blockSignals(False)
         self.rows.resizeColumnsToContents()
         self.accept_check.setVisible(c["warning"] > 0 and c["error"] == 0)
         self.accept_check.setChecked(False)
 
+    def _row_ticked(self, item: QTableWidgetItem) -> None:
+        if item.column() != 0:
+            return
+        row = item.data(Qt.UserRole)
+        if item.checkState() == Qt.Checked:
+            self.skipped.discard(row)
+        else:
+            self.skipped.add(row)
+        kept = [r for r in self.w.plan.rows if r.row not in self.skipped]
+        warnings = sum(1 for r in kept if r.status == "warning")
+        errors = sum(1 for r in kept if r.status == "error")
+        self.accept_check.setVisible(warnings > 0 and errors == 0)
+        self.completeChanged.emit()
+
     def isComplete(self) -> bool:  # noqa: N802 - Qt API
         plan = self.w.plan
-        if plan is None or plan.errors or not plan.rows:
+        if plan is None:
             return False
-        return not plan.warnings or self.accept_check.isChecked()
+        kept = [r for r in plan.rows if r.row not in self.skipped]
+        if not kept or any(r.status == "error" for r in kept):
+            return False
+        return not any(r.status == "warning" for r in kept) or self.accept_check.isChecked()
 
     def validatePage(self) -> bool:  # noqa: N802 - Qt API
         if self._imported:
@@ -444,6 +792,7 @@ class PreviewPage(QWizardPage):
         self._importing = True
         plan, table = self.w.plan, self.w.table
         accept = self.accept_check.isChecked()
+        skip = frozenset(self.skipped)
 
         def work(progress, cancel):
             from p311desk.errors import ValidationError
@@ -458,7 +807,7 @@ class PreviewPage(QWizardPage):
                     from p311desk.errors import Cancelled
 
                     raise Cancelled()
-                return participants.commit(s, fresh, accept_warnings=accept, progress=progress)
+                return participants.commit(s, fresh, accept_warnings=accept, progress=progress, skip_rows=skip)
 
         def done(result) -> None:
             self._importing, self._imported = False, True

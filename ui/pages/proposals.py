@@ -272,10 +272,17 @@ class ProposalsPage(Page):
         view.addWidget(self.ranking_check)
         view.addWidget(self.show_inactive)
         view.addStretch(1)
-        actions = QHBoxLayout()
-        for b in (self.plus_button, self.minus_button, self.order_button, self.merge_button):
-            actions.addWidget(b)
-        actions.addStretch(1)
+        # Two short rows rather than one long one: at 1024×600 the table side is ~430 px wide.
+        actions = QVBoxLayout()
+        supports_row, list_row = QHBoxLayout(), QHBoxLayout()
+        for b in (self.plus_button, self.minus_button):
+            supports_row.addWidget(b)
+        supports_row.addStretch(1)
+        for b in (self.order_button, self.merge_button):
+            list_row.addWidget(b)
+        list_row.addStretch(1)
+        actions.addLayout(supports_row)
+        actions.addLayout(list_row)
         self.summary = QLabel()
         self.summary.setObjectName("proposalsSummary")
         w = QWidget()

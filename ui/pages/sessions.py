@@ -432,8 +432,15 @@ class SessionsPage(Page):
     # --- data --------------------------------------------------------------------------------
     def reload(self, select: uuid.UUID | None = None) -> None:
         keep = select or self.editing_id
-        with self.ctx.db.read() as s:
-            rows = sessions.list_sessions(s, self.status_filter.currentData())
+        status = self.status_filter.currentData()
+
+        def work():
+            with self.ctx.db.read() as s:
+                return sessions.list_sessions(s, status)
+
+        Op(self.ctx, work, write=False).bound_to(self).on_success(lambda rows: self._show_rows(rows, keep)).run()
+
+    def _show_rows(self, rows, keep) -> None:
         self.model.set_rows(rows)
         if keep is not None:
             for row, info in enumerate(self.model.rows):

@@ -73,15 +73,31 @@ class SettingsPage(Page):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(title)
-        for w in (general, platform, privacy):
+        door = QGroupBox(_("At the door"))
+        door_layout = QVBoxLayout(door)
+        self.sound = QCheckBox(_("Play a sound on each check-in (a high tone: welcome; a low one: refused)"))
+        self.sound.setObjectName("doorSound")
+        self.sound.setToolTip(_("Only on this computer. Silent where there is no sound output."))
+        door_layout.addWidget(self.sound)
+        for w in (general, platform, door, privacy):
             layout.addWidget(w)
         layout.addWidget(self.save_button)
         layout.addStretch(1)
         self.activate()
 
     def activate(self) -> None:
-        with self.ctx.db.read() as s:
-            cfg = settings_service.load(s)
+        """Read the settings in a worker; the fields are filled when they arrive."""
+
+        def work():
+            with self.ctx.db.read() as s:
+                return settings_service.load(s)
+
+        Op(self.ctx, work, write=False).bound_to(self).on_success(self._fill).run()
+
+    def _fill(self, cfg) -> None:
+        from ui.widgets import sound
+
+        self.sound.setChecked(sound.enabled(self.ctx))
         self.municipality.setText(cfg.municipality)
         self.logo = cfg.municipality_logo
         self._show_logo()
@@ -104,6 +120,10 @@ class SettingsPage(Page):
                 for key, value in values.items():
                     setattr(cfg, key, value)
                 return settings_service.save(s, cfg)
+
+        from ui.widgets import sound
+
+        sound.set_enabled(self.ctx, self.sound.isChecked())  # this laptop's choice, not the data's
 
         def done(_cfg) -> None:
             if lang != current_language():

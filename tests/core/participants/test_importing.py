@@ -229,16 +229,21 @@ def test_decidim_registrations_export(db, sample, tmp_path):
             assert pere.organisation == "Associació Veïnal de Prova"
 
 
-def test_decidim_code_taken_by_someone_else_stays_the_registration_code(db):
+def test_decidim_code_taken_by_someone_else_is_an_error_row(db):
+    """Algú's badge would check in Joana in that session: the row is refused, nothing written (issue 8)."""
     from p311desk.participants import add_participant
 
     with db.write() as s:
-        other = add_participant(s, given_name="Algú", checkin_code="G7PTGEUG").id
+        add_participant(s, given_name="Algú", checkin_code="G7PTGEUG")
     sid = _session(db)
-    _import(db, SAMPLES / "meeting_registrations_export.csv", sid)
+    table = read_table(SAMPLES / "meeting_registrations_export.csv")
+    with db.write() as s:
+        plan = pi.preview(s, table, session_id=sid, today=TODAY)
+    taken = [r for r in plan.rows if r.values.get("code") == "G7PTGEUG"]
+    assert len(taken) == 1 and taken[0].status == "error"
+    assert any("already belongs to Algú" in p.message() for p in taken[0].problems)
     with db.read() as s:
-        reg = s.query(Registration).filter_by(code="G7PTGEUG").one()
-        assert reg.participant_id != other and reg.participant.checkin_code != "G7PTGEUG"
+        assert s.query(Registration).filter_by(code="G7PTGEUG").count() == 0
 
 
 def test_mapping_is_proposed_in_three_languages_and_remembered(db):
