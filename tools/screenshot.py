@@ -82,7 +82,18 @@ def docs(lang: str) -> None:
             settle(app, window)
             target = build.widget(window) if hasattr(build, "widget") else window
             out = DOCS / f"{name}.png"
-            target.grab().save(str(out))
+            image = target.grab()
+            dialog = getattr(build, "dialog", None)
+            if dialog is not None and dialog(window) is not None:
+                # A dialog is its own window: paint it where it would sit, over the main window.
+                from PySide6.QtGui import QPainter
+
+                shot = dialog(window).grab()
+                painter = QPainter(image)
+                painter.drawPixmap((image.width() - shot.width()) // 2, (image.height() - shot.height()) // 2, shot)
+                painter.end()
+                dialog(window).reject()
+            image.save(str(out))
             print(out)
         window.ctx.pools.wait()
         window.close()
@@ -119,7 +130,24 @@ def _checkin(size):
     return build
 
 
+def _participants(size):
+    def build(app, window, current):
+        window.resize(*size)
+        page = window.go_to("participants")
+        settle(app, window)
+        page.filter_edit.setText("martí")
+        settle(app, window)
+        page.table.selectRow(0)
+        page.edit_selected()
+        settle(app, window)
+
+    build.dialog = lambda window: getattr(window.pages.get("participants"), "person_dialog", None)
+    return build
+
+
 SCENES = [
+    ("participants-editor-1366x768", _participants((1366, 768))),
+    ("participants-editor-1024x600", _participants((1024, 600))),
     ("checkin-1366x768", _checkin((1366, 768))),
     ("checkin-1024x600", _checkin((1024, 600))),
     ("room-display-1366x768", _room((1366, 768))),

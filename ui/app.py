@@ -143,6 +143,13 @@ def database_is_empty(db: Database) -> bool:
         return s.scalar(select(ParticipationSession.id).limit(1)) is None
 
 
+DEMO_DECLINED = "firststart/demo_declined"
+
+
+def demo_declined(qsettings: QSettings) -> bool:
+    return str(qsettings.value(DEMO_DECLINED, "false")).lower() in ("true", "1")
+
+
 def apply_base_font(app: QApplication) -> None:
     font = app.font()
     if font.pointSizeF() < 10.5:  # technicians read this at arm's length in a busy room
@@ -180,14 +187,12 @@ def run(*, data_dir: str | None = None, demo: bool = False, lang: str | None = N
     app.setApplicationName(APP)
     app.setApplicationDisplayName("p311desk")
     apply_base_font(app)
-    from p311desk.paths import database_path
     from ui.main_window import MainWindow
 
     settings = QSettings(ORG, APP)
     language = initial_language(settings, lang)
     i18n.set_language(language)
     install_qt_translator(language)
-    first_start = not database_path(data_dir).exists()
     window = MainWindow()
     window.show()
     state: dict = {}
@@ -195,18 +200,22 @@ def run(*, data_dir: str | None = None, demo: bool = False, lang: str | None = N
     def open_db(_progress, _cancel):
         from p311desk.db import open_database
 
-        return open_database(data_dir)
+        db = open_database(data_dir)
+        return db, database_is_empty(db)
 
-    def opened(db) -> None:
+    def opened(result) -> None:
+        db, empty = result
         state["db"] = db
         window.attach(AppContext(db, settings))
-        if not first_start:  # a new, empty database has nothing to keep yet
+        if not empty:  # an empty database has nothing to keep yet
             from ui.backups import start_automatic_backup
 
             start_automatic_backup(window.ctx, "daily")  # at most one a day; the last 7 kept
-        if demo and database_is_empty(db):
+        if demo and empty:
             window.create_demo_data()
-        elif first_start:
+        elif empty and not demo_declined(settings):
+            # Until the technician answers, an empty database offers the demo at every start
+            # (quitting with the question open is no answer).
             QTimer.singleShot(0, window.offer_demo_data)
 
     worker = Worker(open_db)

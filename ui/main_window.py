@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         self.ctx = None
         self.setObjectName("mainWindow")
         self.setMinimumSize(800, 560)  # netbooks and projectors: everything works at 1024×600
-        self.setWindowTitle(_("p311desk — participation sessions"))
+        self.setWindowTitle(_("Participation sessions"))  # Qt adds " — p311desk"
         self.pages: dict[str, Page] = {}
         self._room_display = None
         self._online: bool | None = None
@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
     # --- building ---------------------------------------------------------------------------
     def _build(self) -> None:
         current = self.current_page_id() if self.pages else self.ctx.qsettings.value("window/page", "sessions")
-        self.setWindowTitle(_("p311desk — participation sessions"))
+        self.setWindowTitle(_("Participation sessions"))  # Qt adds " — p311desk"
         self._build_menus()
         central = QWidget()
         root = QHBoxLayout(central)
@@ -158,9 +158,9 @@ class MainWindow(QMainWindow):
         self.audit_banner = AuditBanner()
         column.addWidget(self.audit_banner)
         self.audit_banner.show_report(self.ctx.audit_report)  # kept across a language switch
-        self.message_bar = MessageBar()
-        column.addWidget(self.message_bar)
         column.addWidget(self.stack, 1)
+        # Over the top of the page, not in the layout: a message never moves what the user aims at.
+        self.message_bar = MessageBar(right, anchor=self.stack)
 
         root.addWidget(self.nav)
         root.addWidget(right, 1)
@@ -206,10 +206,6 @@ class MainWindow(QMainWindow):
         restore.triggered.connect(lambda: self._backups().choose_and_restore(self, self.ctx))
         file_menu.addAction(restore)
         file_menu.addSeparator()
-        demo = QAction(_("Load the demo data"), self)
-        demo.triggered.connect(self.create_demo_data)
-        file_menu.addAction(demo)
-        file_menu.addSeparator()
         quit_action = QAction(_("&Quit"), self)
         quit_action.setShortcut(QKeySequence.Quit)
         quit_action.triggered.connect(self.close)
@@ -231,6 +227,12 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, c=code: self.ctx.set_language(c))
             group.addAction(action)
             lang_menu.addAction(action)
+        help_menu = menubar.addMenu(_("&Help"))
+        keys = QAction(_("Keyboard shortcuts"), self)
+        keys.setObjectName("actionShortcuts")
+        keys.setShortcut(QKeySequence(QKeySequence.HelpContents))
+        keys.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(keys)
 
     # --- pages -------------------------------------------------------------------------------
     def _page_for(self, index: int) -> Page:
@@ -250,6 +252,8 @@ class MainWindow(QMainWindow):
     def _show_page(self, index: int) -> None:
         if index < 0:
             return
+        if self.message_bar.level in ("error", "warning"):  # its cause was on the page just left
+            self.message_bar.hide()
         page = self._page_for(index)
         self.stack.setCurrentIndex(index)
         page.activate()
@@ -378,6 +382,48 @@ class MainWindow(QMainWindow):
     def _show_message(self, text: str, level: str) -> None:
         self.message_bar.show_message(text, level)
 
+    def show_shortcuts(self) -> None:
+        """Help ▸ Keyboard shortcuts: every shortcut of the window, where it works."""
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem
+
+        rows = [(_("Everywhere"), f"Ctrl+1 … Ctrl+{len(PAGES)}", _("Go to a page (in the order of the list)")),
+                (_("Everywhere"), "F5", _("Room display")),
+                (_("Everywhere"), QKeySequence(QKeySequence.HelpContents).toString(QKeySequence.NativeText),
+                 _("Keyboard shortcuts")),
+                (_("Everywhere"), QKeySequence(QKeySequence.Quit).toString(QKeySequence.NativeText), _("Quit")),
+                (_("Check-in"), _("Enter"), _("Check in an exact code, or the whole name of one registered person")),
+                (_("Check-in"), "↓ ↑", _("Move through the people found")),
+                (_("Check-in"), "Esc", _("Clear the input")),
+                (_("Check-in"), "Ctrl+Z", _("Undo the last check-in")),
+                (_("Check-in"), "Ctrl+N", _("Walk-in: register and check in")),
+                (_("Check-in"), _("Delete"), _("Undo the check-in selected in the list")),
+                (_("Proposals"), "Ctrl+Enter", _("Save the proposal")),
+                (_("Proposals"), "Ctrl+N", _("New proposal")),
+                (_("Proposals"), "Ctrl+F", _("Search")),
+                (_("Proposals"), "Ctrl++ / Ctrl+-", _("One support more / fewer")),
+                (_("Room display"), "F11 / Esc", _("Full screen on / off"))]
+        dialog = QDialog(self)
+        dialog.setObjectName("shortcutsDialog")
+        dialog.setWindowTitle(_("Keyboard shortcuts"))
+        table = QTableWidget(len(rows), 3, dialog)
+        table.setObjectName("shortcutsTable")
+        table.setHorizontalHeaderLabels([_("Where"), _("Keys"), _("What it does")])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QTableWidget.NoEditTriggers)
+        for r, cells in enumerate(rows):
+            for c, text in enumerate(cells):
+                table.setItem(r, c, QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close, dialog)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+        dialog.resize(min(760, self.width()), min(520, self.height()))
+        self.shortcuts_dialog = dialog
+        dialog.open()
+
     # --- the room's screen --------------------------------------------------------------------
     def room_display(self):
         """The one room display (ui.room.display.RoomDisplay), created on first use; not shown."""
@@ -407,12 +453,26 @@ class MainWindow(QMainWindow):
          .with_progress(_("Creating the demo data…")).changes("*").on_success(done).run())
 
     def offer_demo_data(self) -> None:
-        answer = QMessageBox.question(
-            self, _("Welcome to p311desk"),
-            _("The database is empty. Load the demo data (a fictional municipality with two sessions "
-              "and 300 people) to explore the application?"))
-        if answer == QMessageBox.Yes:
-            self.create_demo_data()
+        """Ask once on an empty database; "No" is remembered, closing the question is not an answer."""
+        from ui.app import DEMO_DECLINED
+
+        box = QMessageBox(QMessageBox.Question, _("Welcome to p311desk"),
+                          _("The database is empty. Load the demo data (a fictional municipality with two sessions "
+                            "and 300 people) to explore the application?"),
+                          QMessageBox.Yes | QMessageBox.No, self)
+        box.setObjectName("demoOffer")
+        box.button(QMessageBox.Yes).setText(_("Load the demo data"))
+        box.button(QMessageBox.No).setText(_("Start with an empty database"))
+
+        def answered(button) -> None:
+            if box.standardButton(button) == QMessageBox.Yes:
+                self.create_demo_data()
+            elif box.standardButton(button) == QMessageBox.No:
+                self.ctx.qsettings.setValue(DEMO_DECLINED, "true")
+
+        box.buttonClicked.connect(answered)
+        self.demo_offer = box
+        box.open()
 
     def export_database(self) -> None:
         from p311desk import backups

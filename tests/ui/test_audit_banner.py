@@ -65,7 +65,9 @@ def test_closing_a_session_checks_the_log_first(window, qtbot, wait_idle, monkey
 
     window.ctx.data_changed.emit("sessions")
     page = window.go_to("sessions")
+    wait_idle(window)
     table = page.findChild(QTableView, "sessionsTable")
+    qtbot.waitUntil(lambda: table.model().rowCount() == 1)
     qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualRect(table.model().index(0, 0)).center())
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
     qtbot.mouseClick(page.findChild(QPushButton, "closeSession"), Qt.LeftButton)

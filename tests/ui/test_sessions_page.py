@@ -8,7 +8,25 @@ from p311desk import sessions
 
 
 def _page(window):
-    return window.go_to("sessions")
+    """The page with its list read (reads run in workers: the window never waits on the disk)."""
+    page = window.go_to("sessions")
+    _settle(window)
+    return page
+
+
+def _settle(window):
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        if not window.ctx.pools.busy:
+            QApplication.processEvents()
+            if not window.ctx.pools.busy:
+                return
+        time.sleep(0.01)
 
 
 def test_create_session_with_keyboard(window, qtbot, wait_idle):
@@ -46,10 +64,12 @@ def test_open_then_close_session(window, qtbot, wait_idle, monkeypatch):
     window.ctx.data_changed.emit("sessions")
     page = _page(window)
     table = page.findChild(QTableView, "sessionsTable")
+    _settle(window)
     qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualRect(table.model().index(0, 0)).center())
     assert page.current.id == sid
     qtbot.mouseClick(page.findChild(QPushButton, "openSession"), Qt.LeftButton)
     wait_idle(window)
+    _settle(window)
     assert window.ctx.current_session_id == sid
     picker = window.findChild(QComboBox, "currentSession")
     assert picker.currentData() == str(sid)
@@ -58,6 +78,7 @@ def test_open_then_close_session(window, qtbot, wait_idle, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
     qtbot.mouseClick(page.findChild(QPushButton, "closeSession"), Qt.LeftButton)
     wait_idle(window)
+    _settle(window)
     with window.ctx.db.read() as s:
         assert s.get(ParticipationSession, sid).status == "closed"
     assert not page.findChild(QLineEdit, "sessionTitle").isEnabled()
@@ -71,6 +92,7 @@ def test_declining_close_keeps_session_open(window, qtbot, wait_idle, monkeypatc
         sessions.open_session(s, sid)
     page = _page(window)
     page.reload(select=sid)
+    _settle(window)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.No)
     qtbot.mouseClick(page.findChild(QPushButton, "closeSession"), Qt.LeftButton)
     wait_idle(window)
@@ -84,12 +106,14 @@ def test_filter_sessions(window, qtbot):
         sessions.create_session(s, title="Consell Sud", place="Escola")
     page = _page(window)
     page.reload()
+    _settle(window)
     qtbot.keyClicks(page.findChild(QLineEdit, "sessionSearch"), "nord")
     assert page.findChild(QTableView, "sessionsTable").model().rowCount() == 1
 
 
 def test_language_switch_is_remembered(window, qtbot, qsettings):
     window.findChild(type(window.menuBar().actions()[0]), "lang_ca").trigger()
+    _settle(window)
     assert window.nav.item(0).text() == "Sessions"
     assert window.nav.item(7).text() == "Configuració"
     assert qsettings.value("ui/language") == "ca"
@@ -106,6 +130,7 @@ def test_link_new_session_to_space(window, qtbot, wait_idle):
     demo.create_demo(window.ctx.db, people=5)
     page = _page(window)
     qtbot.mouseClick(page.findChild(QPushButton, "newSession"), Qt.LeftButton)
+    _settle(window)
     space_combo = page.findChild(QComboBox, "sessionSpace")
     component_combo = page.findChild(QComboBox, "sessionComponent")
     assert not component_combo.isEnabled()
@@ -126,6 +151,8 @@ def test_selecting_a_linked_session_shows_its_links(window, qtbot):
     demo.create_demo(window.ctx.db, people=5)
     page = _page(window)
     page.reload()
+    _settle(window)
     page.table.selectRow(0)
+    _settle(window)
     assert page.findChild(QComboBox, "sessionSpace").currentText() == "Participatory budgeting 2027"
     assert page.findChild(QComboBox, "sessionComponent").currentText() == "Proposals"

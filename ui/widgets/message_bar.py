@@ -18,9 +18,13 @@ STYLES = {
 class MessageBar(QFrame):
     """A strip above the page showing the latest message; info/success hide by themselves."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, anchor=None) -> None:
         super().__init__(parent)
         self.setObjectName("messageBar")
+        # With an anchor the bar floats over the anchor's top edge instead of taking layout space.
+        self.anchor = anchor
+        if anchor is not None:
+            anchor.installEventFilter(self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 6, 6)
         self.icon = QLabel()
@@ -53,7 +57,24 @@ class MessageBar(QFrame):
         self.icon.setText(icon)
         self.label.setText(text)
         self.show()
+        self._place()
+        self.raise_()
         if level in ("info", "success"):
             self._timer.start(8000)
         else:
             self._timer.stop()
+
+    def _place(self) -> None:
+        if self.anchor is None:
+            return
+        geo = self.anchor.geometry()
+        width = max(200, geo.width() - 24)
+        height = self.heightForWidth(width) if self.hasHeightForWidth() else self.sizeHint().height()
+        self.setGeometry(geo.x() + 12, geo.y() + 4, width, max(height, self.sizeHint().height()))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        from PySide6.QtCore import QEvent
+
+        if obj is self.anchor and event.type() in (QEvent.Resize, QEvent.Move) and self.isVisible():
+            self._place()
+        return super().eventFilter(obj, event)
