@@ -84,7 +84,8 @@ def _parse_author(text: str, s) -> dict:
 
 
 def _line(row: proposals.ProposalRow, rank: int | None = None) -> str:
-    head = f"{rank:>3}. " if rank is not None else f"{row.position:>3}  "
+    number = f"#{row.position}"  # the same number as the window and the minutes show
+    head = f"{rank:>3}. " if rank is not None else f"{number:>4}  "
     marks = []
     if row.merged_into_id:
         marks.append(_("merged"))
@@ -95,7 +96,8 @@ def _line(row: proposals.ProposalRow, rank: int | None = None) -> str:
     if row.paper_form_id:
         marks.append(_("form {id}").format(id=row.paper_form_id))
     extra = f"  [{', '.join(marks)}]" if marks else ""
-    return f"{head}{str(row.id)[:8]}  {row.supports:>4}  {row.display_title()}{extra}"
+    ranked_number = f"{number:>4}  " if rank is not None else ""
+    return f"{head}{str(row.id)[:8]}  {ranked_number}{row.supports:>4}  {row.display_title()}{extra}"
 
 
 def cmd_add(args, ctx) -> int:

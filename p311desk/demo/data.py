@@ -138,7 +138,7 @@ def create_demo(db: Database, *, people: int = 300, seed: int = 311) -> dict[str
             prop = Proposal(id=uuid.uuid4(), session_id=today.id, title={"ca": title},
                             body={"ca": body}, author_kind="session", author_name="",
                             category_id=cats[i % len(cats)].id, supports=rnd.randint(0, 25),
-                            position=i, component_id=component.id)
+                            position=i + 1, component_id=component.id)  # numbered from #1
             s.add(prop)
             s.flush()
             audit.record(s, "proposal.created", session_id=today.id, entity_type="proposal",

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QLineEdit, QMessageBox
 from p311desk import attendance, sessions
 from p311desk.models import Attendance, Participant
 from p311desk.participants import add_participant, register
+from tests.ui.test_participants_page import _wizard as open_wizard
 
 
 def _people(window):
@@ -116,16 +117,7 @@ def test_remove_only_who_never_attended(window, qtbot, wait_idle):
 def test_preview_shows_dates_as_read_and_skips_a_row(window, qtbot, wait_idle, tmp_path):
     path = tmp_path / "people.csv"
     path.write_text("Nom;Cognoms;Data de naixement\nAnna;Vidal;03/04/1980\nPol;Petit;05/06/2014\n", encoding="utf-8")
-    page = window.go_to("participants")
-    wait_idle(window)
-    page.open_import()
-    wizard = page.wizard
-    qtbot.waitExposed(wizard)
-    edit = wizard.findChild(QLineEdit, "importPath")
-    edit.setText(str(path))
-    qtbot.keyClick(edit, Qt.Key_Return)
-    wait_idle(window)
-    qtbot.waitUntil(lambda: wizard.table is not None)
+    _page, wizard = open_wizard(window, qtbot, wait_idle, path)
     wizard.next()
     wizard.next()
     wait_idle(window)

@@ -159,3 +159,27 @@ def test_export_and_import_through_workers(window, qtbot, wait_idle, tmp_path):
     table = page.report_dialog.findChild(QTableWidget, "proposalsImportTable")
     assert table.rowCount() == 1
     assert [table.item(0, c).text() for c in range(3)] == ["2", "New", "Proposta per exportar i tornar"]
+
+    assert page.report_dialog.findChild(QTableView) is not None
+
+
+def test_one_proposal_number_everywhere(window, qtbot, wait_idle):
+    """Issue 8 §13: 1-based and shown as "#n" in the table, the form and the CLI; demo starts at #1."""
+    from p311desk import demo, proposals, sessions as sessions_service
+
+    demo.create_demo(window.ctx.db, people=5)
+    with window.ctx.db.read() as s:
+        current = next(r for r in sessions_service.list_sessions(s) if r.status == "open")
+        rows = proposals.list_proposals(s, current.id)
+    assert min(r.position for r in rows) == 1
+    window.ctx.set_current_session(current.id)
+    page = window.go_to("proposals")
+    wait_idle(window)
+    table = page.table
+    qtbot.waitUntil(lambda: table.model().rowCount() == len(rows))
+    first = next(r for r in rows if r.position == 1)
+    numbers = [table.model().index(i, 0).data() for i in range(table.model().rowCount())]
+    assert "#1" in numbers and "#0" not in numbers
+    page.select_proposal(first.id)
+    wait_idle(window)
+    assert "#1" in page.form_box.title()

@@ -47,7 +47,7 @@ class ProposalsTableModel(RowsTableModel):
         self.ranks: dict[uuid.UUID, int] = {}
         self._title_keys: dict[uuid.UUID, str] = {}
         columns = [
-            Column(N_("#"), lambda r: str(r.position + 1), sort_key=lambda r: r.position, align=RIGHT),
+            Column(N_("#"), lambda r: f"#{r.position}", sort_key=lambda r: r.position, align=RIGHT),
             Column(N_("Rank"), lambda r: str(self.ranks[r.id]) if r.id in self.ranks else "",
                    sort_key=lambda r: self.ranks.get(r.id, 10**9), align=RIGHT),
             Column(N_("Title"), lambda r: pick_localized(r.title), sort_key=self._title_key),
