@@ -107,6 +107,8 @@ def test_closing_a_session_in_the_window_takes_a_backup(window, qtbot, wait_idle
         sessions.open_session(s, sid)
     page = window.go_to("sessions")
     page.reload(select=sid)
+    wait_idle(window)  # the list is read in a worker
+    qtbot.waitUntil(lambda: page.current is not None and page.current.id == sid)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
     qtbot.mouseClick(page.findChild(QPushButton, "closeSession"), Qt.LeftButton)
     qtbot.waitUntil(lambda: any(b.kind == "session-closed" for b in backups.list_backups(window.ctx.db)))
