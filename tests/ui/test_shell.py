@@ -73,9 +73,10 @@ def test_progress_and_cancel(window, qtbot, wait_idle):
     assert int(seen[0].rsplit(" ", 1)[1]) < 1000
 
 
-def test_status_bar_shows_offline_without_platform(window):
+def test_status_bar_shows_offline_without_platform(window, qtbot, wait_idle):
+    wait_idle(window)  # the status bar reads its counts in workers
+    qtbot.waitUntil(lambda: window.findChild(QLabel, "unsynced").text() == "Not yet synced: 0")
     assert "no platform" in window.findChild(QLabel, "connectivity").text()
-    assert window.findChild(QLabel, "unsynced").text() == "Not yet synced: 0"
 
 
 def test_startup_error_is_shown(qtbot):
