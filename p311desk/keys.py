@@ -98,18 +98,32 @@ def _file_create(name: str, value: str) -> str:
     except OSError:  # pragma: no cover - e.g. a folder owned by someone else
         pass
     path = folder / _safe(name)
+    # The key is written in full to a private temporary file first, then linked into place:
+    # link() fails if the name exists, so a process starting at the same moment either wins
+    # or reads the winner's complete key, never an empty or half-written file.
+    tmp = folder / f".{path.name}.{os.getpid()}.{_secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        existing = _file_read(name)
-        if existing:
-            return existing
-        raise KeyStoreError(f"key file {path.name} is empty") from None
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(value)
-        fh.flush()
-        os.fsync(fh.fileno())
-    return value
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(value)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            existing = _file_read(name)
+            if existing:
+                return existing
+            raise KeyStoreError(f"key file {path.name} is empty") from None
+        except OSError:  # a file system without hard links: rename, unless a key is there already
+            existing = _file_read(name)
+            if existing:
+                return existing
+            os.replace(tmp, path)
+            return _file_read(name) or value
+        return value
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _file_write(name: str, value: str) -> None:

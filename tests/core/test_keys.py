@@ -30,7 +30,7 @@ def test_processes_starting_together_agree_on_one_key(tmp_path):
     env = dict(os.environ, P311DESK_KEY_DIR=str(tmp_path / "keys"))
     code = "from p311desk import keys; print(keys.secret('shared').hex())"
     procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-             for _ in range(6)]
+             for _ in range(12)]
     outs = {p.communicate(timeout=60)[0].strip() for p in procs}
     assert len(outs) == 1 and len(next(iter(outs))) == 64
 
