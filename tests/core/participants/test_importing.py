@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from p311desk.errors import ValidationError
@@ -294,14 +294,24 @@ cell = st.text(alphabet=st.characters(codec="cp1252", exclude_characters="\r\x00
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=8),
        delimiter=st.sampled_from([";", ",", "\t"]), encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
+@example(rows=[["Núria", "Puig i Fàbregas", "n.puig@example.cat"]], delimiter=";", encoding="cp1252")
 def test_csv_round_trip(tmp_path_factory, rows, delimiter, encoding):
     headers = ["Nom", "Cognoms", "Correu"]
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter)
     writer.writerow(headers)
     writer.writerows(rows)
+    data = buf.getvalue().encode(encoding)
+    if encoding == "cp1252" and data.isascii() is False:
+        # Bytes that are valid UTF-8 too (cp1252 "à\xa0Œ" is UTF-8 for "ࠌ") cannot be told
+        # apart by any reader; real Catalan/Spanish text never forms such sequences.
+        try:
+            data.decode("utf-8")
+            assume(False)
+        except UnicodeDecodeError:
+            pass
     path = tmp_path_factory.mktemp("csv") / "f.csv"
-    path.write_bytes(buf.getvalue().encode(encoding))
+    path.write_bytes(data)
     table = read_table(path)
     assert table.headers == headers
     expected = [r for r in rows if any(c.strip() for c in r)]
