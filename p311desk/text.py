@@ -13,8 +13,10 @@ import unicodedata
 _MIDDLE_DOTS = re.compile(r"l[·.•∙‧]l", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 # Control characters other than white space: invisible, meaningless in a name or a title, and
-# refused by XLSX (one of them in the database would break every later export).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# refused by XLSX (one of them in the database would break every later export). The
+# noncharacters U+FFFE/U+FFFF and lone surrogates are refused by XML, so by XLSX and ODT, too.
+NON_XML = "\ud800-\udfff\ufffe\uffff"
+CONTROL_CHARACTERS = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{NON_XML}]")
 
 
 def strip_controls(text: str) -> str:

@@ -492,3 +492,16 @@ def test_supports_added_in_the_room_survive_a_reimport(db, tmp_path):
             assert (moved.supports, moved.local_supports) == (platform + 15, 5)
     finally:
         other.close()
+
+
+def test_characters_xml_refuses_never_reach_an_export(db, tmp_path):
+    # hypothesis found U+FFFE in an address: openpyxl (XML) refused the whole export
+    sid = make_session(db)
+    with db.write() as s:
+        P.add_proposal(s, sid, title={"ca": "Més arbres al\ufffe passeig"}, body="Cos\uffff net\x0c",
+                       address="Carrer\ufffe Major, 1")
+    with db.read() as s:
+        F.export_session(s, sid, tmp_path / "p.xlsx", "xlsx")
+        row = P.list_proposals(s, sid)[0]
+    assert row.title["ca"] == "Més arbres al passeig" and row.address == "Carrer Major, 1"
+    assert "\ufffe" not in row.body and "\uffff" not in row.body
