@@ -11,6 +11,8 @@ class S(QObject):
     sig = Signal(object)
 s = S()
 s.sig.connect(lambda v: None)
+for _ in range(100):  # warm up: first emits create caches that hold a reference or two
+    s.sig.emit(None)
 before = sys.getrefcount(True), sys.getrefcount(None)
 for _ in range(5000):
     s.sig.emit(None)
@@ -24,4 +26,7 @@ def test_signal_emit_keeps_reference_counts():
     # fails this test instead of killing the test run.
     result = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-500:]
-    assert result.stdout.split() == ["0", "0"]
+    # The bad release loses one reference per emit (-5000 here); a drift of a few references
+    # comes from objects the interpreter or Qt create meanwhile, and is harmless.
+    drift_true, drift_none = (int(x) for x in result.stdout.split())
+    assert abs(drift_true) < 50 and abs(drift_none) < 50, result.stdout
