@@ -33,7 +33,8 @@ DEFAULT_PER_PAGE = 8
 
 def sort_key(sort: str):
     if sort == "organisation":
-        return lambda r: (fold(r.organisation or "\uffff"), fold(r.family_name), fold(r.given_name))
+        # people without an organisation last
+        return lambda r: (not fold(r.organisation), fold(r.organisation), fold(r.family_name), fold(r.given_name))
     if sort == "name":
         return lambda r: (fold(r.given_name), fold(r.family_name))
     return lambda r: (fold(r.family_name), fold(r.given_name))

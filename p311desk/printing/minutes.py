@@ -131,7 +131,7 @@ def content(s: Session, session_id: uuid.UUID, job: Job) -> Minutes:
                 note = _("withdrawn")
             author = p.author_name or (_("the session") if p.author_kind == "session" else "")
             form = p.paper_form_id or ""
-            prows.append([str(p.position), p.display_title(job.lang), author, str(p.supports),
+            prows.append([f"#{p.position}", p.display_title(job.lang), author, str(p.supports),
                           " · ".join(x for x in (note, form) if x)])
         blocks.append(Block("table", header=["#", _("Proposal"), _("Author"), _("Supports"), _("Notes")],
                             rows=prows, widths=[0.06, 0.46, 0.2, 0.1, 0.18], right=(0, 3)))
