@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 
-from p311desk.errors import ValidationError
+from p311desk.cli.options import column_mapping
 from p311desk.i18n import _
+from p311desk.text import fold
 from p311desk import attendance
 from p311desk import participants
 from p311desk import sessions
@@ -47,14 +47,7 @@ def _session_id(ctx, ref):
 def cmd_import(args, ctx) -> int:
     from p311desk.spreadsheets.reader import read_table
 
-    mapping = None
-    if args.mapping:
-        try:
-            mapping = json.loads(args.mapping)
-        except json.JSONDecodeError as err:
-            raise ValidationError("The mapping is not valid JSON: {error}", error=str(err)) from err
-        if not isinstance(mapping, dict):
-            raise ValidationError("The mapping must be a JSON object of field: column.")
+    mapping = column_mapping(args.mapping)
     table = read_table(args.file, sheet=args.sheet)
     session_id = _session_id(ctx, args.session)
     # The check is a read: a dry run takes no write lock and never makes another writer wait.
@@ -91,13 +84,10 @@ def cmd_list(args, ctx) -> int:
             from sqlalchemy import select
 
             from p311desk.models import Participant
-            from p311desk.text import fold
 
             rows = sorted(((p.checkin_code, p.full_name, p.email or "", "") for p in s.scalars(select(Participant))),
                           key=lambda r: fold(r[1]))
     if args.search:
-        from p311desk.text import fold
-
         words = fold(args.search).split()
         rows = [r for r in rows if all(w in fold(" ".join(r[:3])) for w in words)]
     if not rows:

@@ -7,6 +7,7 @@ import getpass
 import json
 
 from p311desk import sessions, votes
+from p311desk.cli.options import column_mapping
 from p311desk.errors import ValidationError
 from p311desk.i18n import _, format_local
 
@@ -166,12 +167,7 @@ def cmd_body_create(args, ctx) -> int:
 def cmd_body_import(args, ctx) -> int:
     from p311desk.spreadsheets.reader import read_table
 
-    mapping = None
-    if args.mapping:
-        try:
-            mapping = json.loads(args.mapping)
-        except json.JSONDecodeError as err:
-            raise ValidationError("The mapping is not valid JSON: {error}", error=str(err)) from err
+    mapping = column_mapping(args.mapping)
     body_id = _body(ctx, args.body)
     table = read_table(args.file, sheet=args.sheet)
     # The check is a read: a dry run takes no write lock and never makes another writer wait.
