@@ -4,7 +4,8 @@ rebuilt (language switch) is dropped instead of being applied to a deleted widge
 import threading
 
 import shiboken6
-from PySide6.QtWidgets import QCheckBox, QLineEdit
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QPushButton
 
 
 def test_result_for_a_rebuilt_page_is_dropped(window, qtbot, wait_idle, monkeypatch, caplog):
@@ -57,14 +58,17 @@ def test_window_reads_in_workers(window, qtbot, wait_idle, monkeypatch):
 
 
 def test_door_sound_setting_is_silent_without_an_audio_device(window, qtbot, wait_idle):
+    from PySide6.QtMultimedia import QMediaDevices
+
     from ui.widgets import sound
 
     page = window.go_to("settings")
     wait_idle(window)
     box = page.findChild(QCheckBox, "doorSound")
     assert not box.isChecked() and not sound.play(window.ctx, "success")
-    box.setChecked(True)
-    page.save()
+    qtbot.mouseClick(box, Qt.LeftButton)
+    qtbot.mouseClick(page.findChild(QPushButton, "saveSettings"), Qt.LeftButton)
     wait_idle(window)
     assert sound.enabled(window.ctx)
-    assert sound.play(window.ctx, "refusal") in (True, False)  # no audio output here: silent, no error
+    # Plays where the machine has an audio output; elsewhere (this CI) stays silent, no error.
+    assert sound.play(window.ctx, "refusal") is bool(QMediaDevices.audioOutputs())
