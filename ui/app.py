@@ -198,8 +198,11 @@ def run(*, data_dir: str | None = None, demo: bool = False, lang: str | None = N
     state: dict = {}
 
     def open_db(_progress, _cancel):
+        from p311desk import logs, paths
         from p311desk.db import open_database
 
+        # The window logs to the same scrubbed, rotating file as the CLI (data folder's logs/).
+        state["log"] = logs.setup_file_logging(paths.data_dir(data_dir))
         db = open_database(data_dir)
         return db, database_is_empty(db)
 
@@ -231,4 +234,8 @@ def run(*, data_dir: str | None = None, demo: bool = False, lang: str | None = N
         window.ctx.pools.wait()
     if "db" in state:
         state["db"].close()
+    if "log" in state:
+        from p311desk import logs
+
+        logs.stop_file_logging(state["log"])
     return code

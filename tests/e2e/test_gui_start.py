@@ -19,6 +19,10 @@ def test_gui_starts_with_demo_and_quits(tmp_path):
                             capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
+    # the window logs to the data folder's rotating log, like the CLI
+    from p311desk import logs
+
+    assert logs.log_path(tmp_path).read_text(encoding="utf-8").strip()
     from p311desk.db import Database
     from p311desk import sessions
 
