@@ -4,7 +4,8 @@ Left, the session's questions; right, the selected one: open and close it, show 
 display (the question with a live count while open, the result with its chart once closed),
 start the kiosk, count paper ballots by scanning their codes, enter a show of hands by batch,
 record a roll call, and read the result with its explanation. Every write runs on the write
-worker; the result is re-read whenever votes change.
+worker; the result is re-read whenever votes change. Below, the session's closing panel
+(:mod:`ui.pages.closing`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -40,16 +40,8 @@ from PySide6.QtWidgets import (
 from p311desk import votes
 from p311desk.i18n import _, ngettext
 from ui.pages import Page
+from ui.pages.closing import ClosingPanel
 from ui.workers import Op, error_text, write_op
-
-def _user() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name on this system
-        return ""
-
 
 class NewQuestionDialog(QDialog):
     """Title, method, options (one a line; budgets: "Project = cost"), secrecy, body, rules."""
@@ -286,24 +278,8 @@ class VotesPage(Page):
         self.result.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.result.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.result.setStyleSheet("font-size: 12pt;")
-        closing_box = QGroupBox(_("Closing the session"))
-        closing_box.setObjectName("votesClosing")
-        self.stages_label = QLabel("")
-        self.stages_label.setObjectName("votesStages")
-        self.stages_label.setWordWrap(True)
-        crow = QHBoxLayout()
-        for key, text, fn in (("count", _("Record the count"), lambda: self.advance_closing("count")),
-                              ("results", _("Record the results"), lambda: self.advance_closing("results")),
-                              ("signed", _("Minutes signed…"), self.minutes_signed)):
-            b = QPushButton(text)
-            b.setObjectName(f"closing_{key}")
-            b.clicked.connect(fn)
-            crow.addWidget(b)
-            self.buttons["closing_" + key] = b
-        crow.addStretch(1)
-        cbox = QVBoxLayout(closing_box)
-        cbox.addWidget(self.stages_label)
-        cbox.addLayout(crow)
+        self.closing = ClosingPanel(self.ctx)
+        self.closing.changed.connect(self.activate)
         right = QWidget()
         rbox = QVBoxLayout(right)
         rbox.addWidget(self.title)
@@ -318,7 +294,7 @@ class VotesPage(Page):
         result_scroll.setFrameShape(QScrollArea.NoFrame)
         result_scroll.setWidget(self.result)
         rbox.addWidget(result_scroll, 1)
-        rbox.addWidget(closing_box)
+        rbox.addWidget(self.closing)
 
         split = QSplitter()
         split.addWidget(left)
@@ -341,9 +317,7 @@ class VotesPage(Page):
         if sid is None:
             self.questions = []
             self._fill([])
-            self.stages_label.setText("")
-            for key in ("closing_count", "closing_results", "closing_signed"):
-                self.buttons[key].setEnabled(False)
+            self.closing.clear()
             self.title.setText(_("Choose a session first (Sessions page)."))
             return
 
@@ -355,14 +329,7 @@ class VotesPage(Page):
 
     def _loaded(self, pair) -> None:
         rows, stages = pair
-        self.stages = stages
-        done = [st for st in stages if st.done]
-        self.stages_label.setText("   ".join(
-            ("✓ " if st.done else "· ") + _(votes.STAGE_NAMES[st.stage]) for st in stages))
-        following = stages[len(done)].stage if len(done) < len(stages) else None
-        self.buttons["closing_count"].setEnabled(following == "count")
-        self.buttons["closing_results"].setEnabled(following == "results")
-        self.buttons["closing_signed"].setEnabled(following == "minutes_signed")
+        self.closing.show_stages(stages)
         self._fill(rows)
 
     def _fill(self, rows: list[votes.QuestionInfo]) -> None:
@@ -564,30 +531,6 @@ class VotesPage(Page):
     def _kiosk_left(self) -> None:
         self.kiosk = None
         self._load_result()
-
-    # --- closing the session -----------------------------------------------------------------
-    def advance_closing(self, stage: str) -> None:
-        sid = self.ctx.current_session_id
-        if sid is None:
-            return
-        (write_op(self.ctx, votes.advance_closing, sid, stage, by=_user()).changes("votes").bound_to(self)
-         .on_success(self._changed(_("Closing stage recorded: {stage}.").format(stage=_(votes.STAGE_NAMES[stage]))))
-         .on_failure(lambda exc: self.ctx.notify(error_text(exc), "error")).run())
-
-    def minutes_signed(self) -> None:
-        sid = self.ctx.current_session_id
-        if sid is None:
-            return
-        from PySide6.QtWidgets import QFileDialog
-
-        path, _filter = QFileDialog.getOpenFileName(
-            self, _("Photo or scan of the signed minutes (optional)"), "",
-            _("Scans and photos (*.pdf *.jpg *.jpeg *.png *.tif *.tiff)"))
-        store = self.ctx.db.path.parent / "attachments"
-        (write_op(self.ctx, votes.record_minutes_signed, sid, attachment=path or None, store_dir=store, by=_user())
-         .changes("*").bound_to(self)
-         .on_success(self._changed(_("Minutes signed: the session is closed.")))
-         .on_failure(lambda exc: self.ctx.notify(error_text(exc), "error")).run())
 
     # --- the room's screen -------------------------------------------------------------------
     def _display(self):
