@@ -36,10 +36,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from p311desk import audit  # also installs the audit log's unit-of-work listeners
 from p311desk.errors import DatabaseBusy, DatabaseTooNew, DatabaseUnsafe, DomainError, UpgradeFailed
 from p311desk.models import Setting, Tracked
+from p311desk.paths import app_data
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATIONS_DIR = app_data("p311desk", "migrations")
 BUSY_TIMEOUT_S = 8.0  # how long a writer waits for another one before saying the database is busy
 
 

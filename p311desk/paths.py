@@ -7,6 +7,7 @@ per-user data directory. Nothing else in the core decides paths.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -73,8 +74,22 @@ def database_path(override: str | os.PathLike | None = None) -> Path:
     return data_dir(override) / DB_FILENAME
 
 
+def app_data(*parts: str) -> Path:
+    """A file or folder the app ships, by its path from the project root: ``app_data("resources")``,
+    ``app_data("p311desk", "migrations")``, ``app_data("sync", "schemas")``.
+
+    From source or an installed wheel the packages sit side by side, so the root is the folder
+    above ``p311desk/``; in a PyInstaller build it is the bundle's data folder (``sys._MEIPASS``,
+    ``_internal/`` beside the executable), where the spec file puts the same tree. The only place
+    that knows the difference: code never does ``__file__`` arithmetic to find its data.
+    """
+    if getattr(sys, "frozen", False):
+        root = Path(getattr(sys, "_MEIPASS", Path(sys.executable).resolve().parent))
+    else:
+        root = Path(__file__).resolve().parent.parent
+    return root.joinpath(*parts)
+
+
 def resources_dir() -> Path:
     """The bundled ``resources/`` folder (icons, translation catalogs, consent texts)."""
-    import resources
-
-    return Path(resources.__file__).parent
+    return app_data("resources")

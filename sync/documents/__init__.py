@@ -10,9 +10,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from p311desk.paths import app_data
 from sync.schemas import LINES
 
-HERE = Path(__file__).resolve().parent
+HERE = app_data("sync", "documents")
 
 
 @cache

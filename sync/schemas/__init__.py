@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from p311desk.paths import app_data
+
+HERE = app_data("sync", "schemas")
 LINES = ("0.27", "0.32")
 PAGE_SIZE = 50  # Decidim's max page size on every version
 MAX_DEPTH = 15
