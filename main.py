@@ -26,7 +26,14 @@ def gui_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true", help="create the demo data if the database is empty")
     parser.add_argument("--lang", choices=["ca", "es", "en"], help="interface language")
     parser.add_argument("--quit-after", type=float, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--smoke", action="store_true",
+                        help="check this build: open the demo offscreen, paint every page once and quit; "
+                             "exit 1 on any error in the log")
     args, qt_args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if args.smoke:
+        from ui.smoke import run as smoke
+
+        return smoke(data_dir=args.data_dir, lang=args.lang, qt_args=qt_args)
     from ui.app import run
 
     return run(data_dir=args.data_dir, demo=args.demo, lang=args.lang,
