@@ -9,7 +9,6 @@ from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -477,8 +476,10 @@ class MainWindow(QMainWindow):
     def export_database(self) -> None:
         from p311desk import backups
 
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export the whole database"), "p311desk.xlsx",
-                                                    _("Excel workbook (*.xlsx)"))
+        from ui.files import save_path
+
+        path = save_path(self, "export-database", _("Export the whole database"), "p311desk.xlsx",
+                         _("Excel workbook (*.xlsx)"), self.ctx.qsettings)
         if not path:
             return
         self.ctx.check_audit(then=lambda: (

@@ -39,6 +39,9 @@ def register(sub) -> None:
     for action, helptext in (("open", _("open a session")), ("close", _("close a session"))):
         q = ss.add_parser(action, help=helptext)
         q.add_argument("session", help=_("session id (or the first characters of it)"))
+        if action == "open":
+            q.add_argument("--reason", default="",
+                           help=_("why a closed session is reopened (needed once its minutes are signed)"))
         q.set_defaults(func=cmd_sessions_transition, transition=action)
     q = ss.add_parser("link", help=_("link a session to a platform's space, proposals component and meeting"))
     q.add_argument("session", help=_("session id (or the first characters of it)"))
@@ -114,8 +117,10 @@ def cmd_sessions_create(args, ctx) -> int:
 def cmd_sessions_transition(args, ctx) -> int:
     with ctx.db.write() as s:
         info = sessions.find_session(s, args.session)
-        fn = sessions.open_session if args.transition == "open" else sessions.close_session
-        info = fn(s, info.id)
+        if args.transition == "open":
+            info = sessions.open_session(s, info.id, reason=args.reason)
+        else:
+            info = sessions.close_session(s, info.id)
     ctx.print(_("Session “{title}” is now {status}.").format(
         title=info.title, status=_(sessions.STATUSES[info.status]).lower()))
     if args.transition == "close":

@@ -14,6 +14,7 @@ from p311desk.sessions.service import (
     find_session,
     get_session,
     list_sessions,
+    minutes_signed,
     open_session,
     update_session,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "find_session",
     "get_session",
     "list_sessions",
+    "minutes_signed",
     "open_session",
     "update_session",
 ]

@@ -23,11 +23,13 @@ from p311desk.models import (
     ParticipationSession,
     Proposal,
     Registration,
+    SessionClosing,
     Space,
     utcnow,
 )
 from p311desk import audit
 from p311desk import outbox
+from p311desk.text import clean
 
 KINDS = {"meeting": N_("Meeting"), "assembly": N_("Assembly")}
 STATUSES = {"draft": N_("Draft"), "open": N_("Open"), "closed": N_("Closed")}
@@ -159,20 +161,35 @@ def update_session(s: Session, session_id: uuid.UUID, **changes) -> SessionInfo:
     return get_session(s, row.id)
 
 
-def open_session(s: Session, session_id: uuid.UUID) -> SessionInfo:
+def minutes_signed(s: Session, session_id: uuid.UUID) -> bool:
+    """The session's minutes were recorded as signed (its last closing stage)."""
+    return s.get(SessionClosing, (session_id, "minutes_signed")) is not None
+
+
+def open_session(s: Session, session_id: uuid.UUID, *, reason: str = "") -> SessionInfo:
+    """Open a draft, or reopen a closed session. Reopening a session whose minutes are signed
+    needs a reason, which the audit log keeps with the event."""
     row = _load(s, session_id)
     if row.status == "open":
         raise InvalidTransition("The session is already open.")
     previous = row.status
+    reason = clean(reason)
+    signed = previous == "closed" and minutes_signed(s, row.id)
+    if signed and not reason:
+        raise ValidationError("Its minutes are signed: give the reason for reopening the session.")
     row.status, row.opened_at = "open", utcnow()
     if previous == "closed":
         row.closed_at = None
         # A reopened session is not closed on the platform until it is closed again.
         outbox.supersede(s, outbox.items_for(s, "session", row.id, ("close_meeting",)),
                          "the session was reopened")
+    payload = {"from": previous}
+    if previous == "closed" and reason:
+        payload["reason"] = reason
+    if signed:
+        payload["minutes_signed"] = True
     audit.record(s, "session.reopened" if previous == "closed" else "session.opened",
-                 session_id=row.id, entity_type="session", entity_id=row.id,
-                 payload={"from": previous})
+                 session_id=row.id, entity_type="session", entity_id=row.id, payload=payload)
     return get_session(s, row.id)
 
 

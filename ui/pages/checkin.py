@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -444,8 +443,11 @@ class CheckinPage(Page):
     def export_absent(self) -> None:
         if self.session is None:
             return
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export who has not arrived"), "not-arrived.xlsx",
-                                                    _("Spreadsheet (*.xlsx *.csv)"))
+        from ui.files import safe_file_name, save_path
+
+        path = save_path(self, "not-arrived", _("Export who has not arrived"),
+                         safe_file_name(f"{_('Not arrived')} - {self.session.title}", ".xlsx"),
+                         _("Spreadsheet (*.xlsx *.csv)"), self.ctx.qsettings)
         if path:
             self.export_absent_to(path)
 

@@ -10,7 +10,6 @@ is exactly what was previewed, or nothing.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -311,9 +309,11 @@ class ParticipantsPage(Page):
 
     def export(self) -> None:
         sid = self.ctx.current_session_id if self.only_session.isChecked() else None
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export participants"),
-                                                    str(Path.home() / (_("attendance") if sid else _("participants"))) + ".xlsx",
-                                                    _("Excel workbook (*.xlsx);;CSV (*.csv)"))
+        from ui.files import save_path
+
+        path = save_path(self, "participants-export", _("Export participants"),
+                         (_("attendance") if sid else _("participants")) + ".xlsx",
+                         _("Excel workbook (*.xlsx);;CSV (*.csv)"), self.ctx.qsettings)
         if not path:
             return
         if not path.lower().endswith((".xlsx", ".csv")):
@@ -585,7 +585,9 @@ class FilePage(QWizardPage):
         layout.addStretch(1)
 
     def browse(self) -> None:
-        path, _f = QFileDialog.getOpenFileName(self, _("Choose the file"), str(Path.home()), _(FILE_FILTER))
+        from ui.files import open_path
+
+        path = open_path(self, "participants-import", _("Choose the file"), _(FILE_FILTER), self.w.ctx.qsettings)
         if path:
             self.path_edit.setText(path)
             self.read()

@@ -20,7 +20,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -247,11 +246,27 @@ class PrintPage(Page):
         self.question.blockSignals(False)
         self._changed()
 
+    def show_kind(self, kind: str) -> None:
+        """Show ``kind``'s preview (the closing panel's "Generate minutes" comes here)."""
+        index = self.kind.findData(kind)
+        if index >= 0 and index != self.kind.currentIndex():
+            self.kind.setCurrentIndex(index)  # regenerates
+        elif index >= 0:
+            self._changed()
+
+    def _clear_preview(self) -> None:
+        """The preview never shows a document for other options than the ones on screen."""
+        if self.document is not None:
+            self.document.close()
+        else:  # pragma: no cover - fallback without QtPdf
+            self.preview_label.clear()
+
     def _changed(self, *_args) -> None:
         self._timer.stop()
         self.cancel()  # the job under way is for the old options: its result is dropped
         self._generation += 1
         self._current = None
+        self._clear_preview()
         self._update_buttons()
         if self.session is None:
             return
@@ -351,12 +366,17 @@ class PrintPage(Page):
 
     # --- output ------------------------------------------------------------------------------
     def _suggested_name(self, suffix: str) -> str:
-        base = f"{self.kind_id}-{self.session.title if self.session else ''}"
-        safe = "".join(ch if ch.isalnum() or ch in "-_ " else "_" for ch in base).strip()
-        return f"{safe[:80] or 'document'}{suffix}"
+        """The document's name in the UI language, then the session's title."""
+        from ui.files import safe_file_name
+
+        return safe_file_name(f"{self.kind.currentText()} - {self.session.title if self.session else ''}"
+                              .strip(" -"), suffix)
 
     def _ask_path(self, title: str, suffix: str, file_filter: str) -> str:
-        path, _filter = QFileDialog.getSaveFileName(self, title, self._suggested_name(suffix), file_filter)
+        from ui.files import save_path
+
+        path = save_path(self, f"print-{self.kind_id}", title, self._suggested_name(suffix), file_filter,
+                         self.ctx.qsettings)
         if path and not path.lower().endswith(suffix):
             path += suffix
         return path
@@ -376,7 +396,10 @@ class PrintPage(Page):
                     printing.record_minutes_generated(s, session_id, path)
             return path
 
-        Op(self.ctx, work).bound_to(self).on_success(self._saved).run()
+        op = Op(self.ctx, work).bound_to(self).on_success(self._saved)
+        if kind == "minutes":  # the closing stage "minutes generated" may have been recorded
+            op = op.changes("votes")
+        op.run()
 
     def save_odt(self, path: str | None = None) -> None:
         if self.session is None:

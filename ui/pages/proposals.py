@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -669,8 +668,10 @@ class ProposalsPage(Page):
     # --- files ---------------------------------------------------------------------------------
     def choose_export(self, fmt: str) -> None:
         ext = next(e for f, _l, e in EXPORTS if f == fmt)
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export proposals"), f"proposals.{ext}",
-                                                    f"*.{ext}")
+        from ui.files import save_path
+
+        path = save_path(self, "proposals-export", _("Export proposals"), f"{_('proposals')}.{ext}", f"*.{ext}",
+                         self.ctx.qsettings)
         if path:
             self.export_to(path, fmt)
 
@@ -697,8 +698,10 @@ class ProposalsPage(Page):
         Op(self.ctx, work, write=False, parent=self).with_progress(_("Exporting…")).on_success(done).run()
 
     def choose_import(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, _("Import proposals"), "",
-                                                    _("Proposals files (*.xlsx *.csv *.json)"))
+        from ui.files import open_path
+
+        path = open_path(self, "proposals-import", _("Import proposals"), _("Proposals files (*.xlsx *.csv *.json)"),
+                         self.ctx.qsettings)
         if path:
             self.import_from(path)
 

@@ -37,7 +37,7 @@ from p311desk import sessions
 from ui.models.rows import SORT_ROLE
 from ui.models.sessions_model import SessionsTableModel
 from ui.pages import Page
-from ui.workers import Op, write_op
+from ui.workers import Op, error_text, write_op
 
 
 def to_qdatetime(value: dt.datetime | None) -> QDateTime:
@@ -392,14 +392,41 @@ class SessionsPage(Page):
     def open_selected(self) -> None:
         if self.current is None:
             return
-        sid = self.current.id
+        info = self.current
+        if info.status != "closed":
+            self._open(info.id)
+            return
 
+        def read():
+            with self.ctx.db.read() as s:
+                return sessions.minutes_signed(s, info.id)
+
+        Op(self.ctx, read, write=False).bound_to(self).on_success(lambda signed: self._ask_reopen(info, signed)).run()
+
+    def _ask_reopen(self, info: sessions.SessionInfo, signed: bool) -> None:
+        """A closed session reopens after a question; with signed minutes, after a warning and a reason."""
+        if not signed:
+            answer = QMessageBox.question(
+                self, _("Reopen the session"),
+                _("Reopen “{title}”? Check-in, proposals and votes can change again; its closure is withdrawn "
+                  "from the queue until it is closed again.").format(title=info.title))
+            if answer == QMessageBox.Yes:
+                self._open(info.id)
+            return
+        from ui.pages.closing import ReopenDialog
+
+        self.reopen_dialog = ReopenDialog(info.title, self)
+        self.reopen_dialog.accepted.connect(lambda: self._open(info.id, self.reopen_dialog.text()))
+        self.reopen_dialog.open()
+
+    def _open(self, sid: uuid.UUID, reason: str = "") -> None:
         def done(info: sessions.SessionInfo) -> None:
             self.ctx.set_current_session(info.id)
             self.ctx.notify(_("Session “{title}” is open. It is now the current session.").format(title=info.title), "success")
             self.reload(select=info.id)
 
-        write_op(self.ctx, sessions.open_session, sid).changes("sessions").on_success(done).run()
+        (write_op(self.ctx, sessions.open_session, sid, reason=reason).changes("sessions").on_success(done)
+         .on_failure(lambda exc: self.ctx.notify(error_text(exc), "error")).run())
 
     def close_selected(self) -> None:
         if self.current is None:

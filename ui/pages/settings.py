@@ -159,14 +159,15 @@ class SettingsPage(Page):
         """Read an SVG, PNG or JPEG file; it is kept when the settings are saved."""
         from pathlib import Path
 
-        from PySide6.QtWidgets import QFileDialog
 
         from p311desk import printing
         from p311desk.errors import DomainError
 
         if not path:
-            path, _filter = QFileDialog.getOpenFileName(self, _("Logo of the municipality"), "",
-                                                        _("Images (*.svg *.png *.jpg *.jpeg)"))
+            from ui.files import open_path
+
+            path = open_path(self, "logo", _("Logo of the municipality"), _("Images (*.svg *.png *.jpg *.jpeg)"),
+                             self.ctx.qsettings)
         if not path:
             return
         try:

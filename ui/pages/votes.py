@@ -329,7 +329,7 @@ class VotesPage(Page):
 
     def _loaded(self, pair) -> None:
         rows, stages = pair
-        self.closing.show_stages(stages)
+        self.closing.show_stages(stages, rows)
         self._fill(rows)
 
     def _fill(self, rows: list[votes.QuestionInfo]) -> None:

@@ -127,3 +127,31 @@ def test_link_session_to_space_and_component(db):
     with pytest.raises(NotFound):
         with db.write() as s:
             sessions.update_session(s, sid, space_id=uuid.uuid4(), component_id=None)
+
+
+def test_reopening_a_session_with_signed_minutes_needs_a_reason(db):
+    from p311desk import votes
+
+    with db.write() as s:
+        sid = sessions.create_session(s, title="Consell").id
+        sessions.open_session(s, sid)
+        votes.advance_closing(s, sid, "count", by="Secretaria")
+        votes.advance_closing(s, sid, "results", by="Secretaria")
+        votes.record_minutes_generated(s, sid, "acta.pdf", "a" * 64)
+        votes.record_minutes_signed(s, sid, by="Secretaria")
+    with db.read() as s:
+        assert sessions.get_session(s, sid).status == "closed" and sessions.minutes_signed(s, sid)
+    for reason in ("", "   "):
+        with pytest.raises(ValidationError, match="give the reason"):
+            with db.write() as s:
+                sessions.open_session(s, sid, reason=reason)
+    with db.read() as s:  # refused: nothing changed
+        assert sessions.get_session(s, sid).status == "closed"
+        assert s.query(AuditEvent).filter_by(kind="session.reopened").count() == 0
+    with db.write() as s:
+        assert sessions.open_session(s, sid, reason="  Error al cens: faltava una persona ").status == "open"
+    with db.read() as s:
+        payload = __import__("json").loads(s.query(AuditEvent).filter_by(kind="session.reopened").one().payload)
+        assert payload["reason"] == "Error al cens: faltava una persona"
+        assert payload["minutes_signed"] is True
+        assert audit.verify(s).ok
