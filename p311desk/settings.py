@@ -23,6 +23,9 @@ class AppSettings:
     decidim_version: str = "0.30"
     # Keep DNI/NIE in clear only if the administrator explicitly chose to.
     store_document_ids_in_clear: bool = False
+    # The check-in list shows what tells namesakes apart (birth year, postal code, organisation);
+    # e-mail addresses only when the administrator asks for them (the screen faces the queue).
+    show_email_at_door: bool = False
 
 
 # The Decidim versions whose files and API we know (the platform's version is a setting).

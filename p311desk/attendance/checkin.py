@@ -409,6 +409,14 @@ class SearchHit:
     email: str | None
     code: str
     registered: bool
+    # What tells two namesakes apart at the door (whatever the list has; None: not known).
+    birth_year: int | None = None
+    postal_code: str | None = None
+    organisation: str | None = None
+
+    def details(self) -> list[str]:
+        """Birth year, postal code, organisation: those the person has, in that order."""
+        return [str(x) for x in (self.birth_year, self.postal_code, self.organisation) if x]
 
 
 def whole_name(text: str) -> str:
@@ -487,6 +495,42 @@ class SearchIndex:
         ordered = sorted(set(found) | ({exact} if exact is not None else set()), key=rank)
         return [self.hits[i] for i in ordered[:limit]]
 
+    def near_codes(self, text: str, limit: int = 5) -> list[SearchHit]:
+        """Registered people whose code is one slip away from ``text`` (one character wrong,
+        missing, extra, or two swapped; two wrong characters in a whole code) — to offer, never
+        to pick: an unknown code checks nobody in."""
+        typed = codes.normalize_code(text)
+        if len(typed) < 4 or typed in self.by_code:
+            return []
+        found: dict[int, int] = {}
+        for code, i in list(self.by_code.items()):
+            if not self.hits[i].registered:
+                continue
+            d = _slips(typed, code)
+            if d is not None and d < found.get(i, 3):
+                found[i] = d
+        ordered = sorted(found, key=lambda i: (found[i], self.hits[i].name))
+        return [self.hits[i] for i in ordered[:limit]]
+
+
+def _slips(a: str, b: str) -> int | None:
+    """1 or 2 for a code typed with that many slips, None for further (or equal)."""
+    if a == b:
+        return None
+    if len(a) == len(b):
+        wrong = [k for k in range(len(a)) if a[k] != b[k]]
+        if len(wrong) == 1:
+            return 1
+        if len(wrong) == 2 and wrong[1] == wrong[0] + 1 and a[wrong[0]] == b[wrong[1]] and a[wrong[1]] == b[wrong[0]]:
+            return 1  # two neighbours swapped
+        return 2 if len(wrong) == 2 and len(a) >= 8 else None
+    if abs(len(a) - len(b)) == 1:
+        short, long_ = (a, b) if len(a) < len(b) else (b, a)
+        for k in range(len(long_)):
+            if long_[:k] + long_[k + 1:] == short:
+                return 1
+    return None
+
 
 def build_index(s: Session, session_id: uuid.UUID | None = None) -> SearchIndex:
     index = SearchIndex()
@@ -495,12 +539,15 @@ def build_index(s: Session, session_id: uuid.UUID | None = None) -> SearchIndex:
         regs = dict(s.execute(select(Registration.participant_id, Registration.code)
                               .where(Registration.session_id == session_id)).all())
     rows = s.execute(select(Participant.id, Participant.given_name, Participant.family_name,
-                            Participant.email, Participant.checkin_code, Participant.search_key))
-    for pid, given, family, email, code, key in rows:
+                            Participant.email, Participant.checkin_code, Participant.search_key,
+                            Participant.birth_date, Participant.birth_year, Participant.postal_code,
+                            Participant.organisation))
+    for pid, given, family, email, code, key, born, year, postal, organisation in rows:
         registered = pid in regs
         reg_code = regs.get(pid)
         extra = (reg_code,) if reg_code and reg_code != code else ()
         name = " ".join(x for x in (given, family) if x)
-        index.add(SearchHit(pid, name, email, code, registered),
+        index.add(SearchHit(pid, name, email, code, registered, born.year if born else year, postal or None,
+                            organisation or None),
                   key + (" " + reg_code.casefold() if extra else ""), extra)
     return index

@@ -80,10 +80,15 @@ def test_typed_name_search_and_enter_on_result(window, qtbot, wait_idle):
     assert results.count() == 1 and "Marcel·lí Gal·la" in results.item(0).text()
     qtbot.keyClick(field, Qt.Key_Return)  # part of a name: Enter offers, never guesses
     wait_idle(window)
-    assert _feedback(page)[0] == "choose" and results.hasFocus()
+    assert _feedback(page)[0] == "choose" and field.hasFocus() and results.currentRow() == -1
     with window.ctx.db.read() as s:
         assert s.query(Attendance).count() == 0
-    qtbot.keyClick(results, Qt.Key_Return)  # the technician confirms the one shown
+    qtbot.keyClick(field, Qt.Key_Return)  # nothing highlighted: Enter again still guesses nobody
+    wait_idle(window)
+    with window.ctx.db.read() as s:
+        assert s.query(Attendance).count() == 0
+    qtbot.keyClick(field, Qt.Key_Down)  # the technician highlights the one shown, and confirms
+    qtbot.keyClick(field, Qt.Key_Return)
     wait_idle(window)
     assert _feedback(page)[0] == "welcome"
     with window.ctx.db.read() as s:

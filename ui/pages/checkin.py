@@ -5,7 +5,11 @@ types (a name, an e-mail, a code). Typing searches as you type over everyone kno
 case ignored). Enter never guesses: it checks in an exact code (check-in or registration code)
 or the whole name of the one registered person who has it; anything else — part of a name, a
 name two people share, someone not on the list — moves to the list of candidates and waits for
-a choice (↓/↑ and Enter, or a click). Feedback is large and coloured: green welcome, amber
+a choice: the list starts with nothing highlighted, ↓ highlights the first candidate and Enter
+checks in exactly the highlighted one (or a click, a double click). Each candidate shows what
+tells namesakes apart — birth year, postal code, organisation — and the e-mail only when the
+settings ask for it. An unknown code lists the registered people whose code is one slip away,
+and picks none of them. Feedback is large and coloured: green welcome, amber
 already checked in (with the time), red unknown code / under age; it clears after a few seconds
 or at the next keystroke. Beside the input: the last check-ins (each undoable) and who has not
 arrived yet (filterable, exportable). Ctrl+Z undoes the last check-in, naming the person.
@@ -72,6 +76,39 @@ def split_name(text: str) -> tuple[str, str]:
     return words[0], " ".join(words[1:])
 
 
+class CandidateList(QListWidget):
+    """The candidates: focus arriving here never highlights a row by itself (Qt's list would
+    make the first row current, and ↓ would then skip it)."""
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt API
+        had_current = self.currentIndex().isValid()
+        super().focusInEvent(event)
+        if not had_current and self.currentIndex().isValid():
+            self.setCurrentRow(-1)
+
+
+def candidate_label(hit: attendance.SearchHit, present: bool, show_email: bool) -> str:
+    """Name, what tells namesakes apart (birth year, postal code, organisation), the code, marks."""
+    parts = [hit.name]
+    details = [(_("born {year}").format(year=hit.birth_year) if hit.birth_year else None),
+               hit.postal_code, hit.organisation]
+    details = [d for d in details if d]
+    if details:
+        parts.append(", ".join(details))
+    parts.append(hit.code)
+    label = "   ·   ".join(parts)
+    marks = []
+    if present:
+        marks.append("✔ " + _("present"))
+    if not hit.registered:
+        marks.append(_("not on the list"))
+    if marks:  # before the e-mail, so a narrow window still shows them
+        label += "   —   " + ", ".join(marks)
+    if show_email and hit.email:
+        label += f"   ·   {hit.email}"
+    return label
+
+
 class CheckinPage(Page):
     page_id = "checkin"
 
@@ -85,6 +122,7 @@ class CheckinPage(Page):
         self.absent: list = []
         self.camera = None
         self.walk_in_dialog: WalkInDialog | None = None
+        self.show_email = False  # the settings' "show e-mail addresses at the door"
 
         self.title = QLabel(_("Check-in"))
         self.title.setObjectName("checkinTitle")
@@ -155,8 +193,9 @@ class CheckinPage(Page):
         self._feedback_timer.setSingleShot(True)
         self._feedback_timer.timeout.connect(self._idle_feedback)
 
-        self.results = QListWidget()
+        self.results = CandidateList()
         self.results.setObjectName("checkinResults")
+        self.results.setAccessibleName(_("Candidates"))
         self.results.setStyleSheet("QListWidget { font-size: 13pt; } QListWidget::item { padding: 4px; }")
         self.results.itemActivated.connect(self._result_activated)
         self.results.setMinimumHeight(110)
@@ -296,14 +335,17 @@ class CheckinPage(Page):
         session_id = info.id
 
         def build():
+            from p311desk import settings as settings_service
+
             with self.ctx.db.read() as s:
                 return (attendance.build_index(s, session_id), attendance.present_ids(s, session_id),
-                        attendance.recent_checkins(s, session_id, RECENT_LIMIT))
+                        attendance.recent_checkins(s, session_id, RECENT_LIMIT),
+                        settings_service.load(s).show_email_at_door)
 
         def built(result) -> None:
             if self.session is None or self.session.id != session_id:
                 return
-            self.index, self.present, recent = result
+            self.index, self.present, recent, self.show_email = result
             self._show_recent(recent)
             self._search(self.input.text())
 
@@ -389,10 +431,10 @@ class CheckinPage(Page):
         self.load()
 
     def _on_data_changed(self, what: str) -> None:
-        if what in ("sessions", "participants", "*"):
+        if what in ("sessions", "participants", "settings", "*"):
             self.load()
-        elif what == "attendance" and self.side.currentIndex() == 1:
-            self._maybe_load_absent()
+        elif what == "attendance":  # "Not arrived (n)" counts down as people arrive, whichever tab is shown
+            self._maybe_load_absent(force=True)
 
     # --- the lists beside the input ----------------------------------------------------------
     def _show_recent(self, recent: list[attendance.RecentCheckin]) -> None:
@@ -471,23 +513,18 @@ class CheckinPage(Page):
         self._fill_results(self.index.search(text, limit=SEARCH_LIMIT))
 
     def _fill_results(self, hits: list[attendance.SearchHit]) -> None:
+        """The candidates, none highlighted: the door never guesses (↓ highlights the first)."""
         self.results.clear()
         for hit in hits:
-            marks = []
-            if hit.participant_id in self.present:
-                marks.append("✔ " + _("present"))
-            if not hit.registered:
-                marks.append(_("not on the list"))
-            label = f"{hit.name}   ·   {hit.code}"
-            if marks:  # before the e-mail, so a narrow window still shows them
-                label += "   —   " + ", ".join(marks)
-            if hit.email:
-                label += f"   ·   {hit.email}"
-            item = QListWidgetItem(label)
+            item = QListWidgetItem(candidate_label(hit, hit.participant_id in self.present, self.show_email))
             item.setData(Qt.UserRole, hit.participant_id)
             self.results.addItem(item)
-        if self.results.count():
-            self.results.setCurrentRow(0)
+        self.results.setCurrentRow(-1)
+
+    def highlighted(self) -> uuid.UUID | None:
+        """The candidate the technician highlighted (↓/↑ or a click), if any."""
+        item = self.results.currentItem()
+        return item.data(Qt.UserRole) if item is not None and item.isSelected() else None
 
     def _typed(self, _text: str) -> None:
         if self.feedback.property("kind") != "idle":
@@ -505,8 +542,13 @@ class CheckinPage(Page):
                 return True
             if kind == QEvent.KeyPress and event.key() in (Qt.Key_Down, Qt.Key_Up):
                 if self.results.count():
-                    row = self.results.currentRow() + (1 if event.key() == Qt.Key_Down else -1)
-                    self.results.setCurrentRow(max(0, min(row, self.results.count() - 1)))
+                    current = self.results.currentRow()
+                    if current < 0:  # nothing highlighted yet: ↓ highlights the first
+                        row = 0 if event.key() == Qt.Key_Down else -1
+                    else:
+                        row = current + (1 if event.key() == Qt.Key_Down else -1)
+                    if row >= 0:
+                        self.results.setCurrentRow(min(row, self.results.count() - 1))
                 return True
         if obj is self.results and kind == QEvent.KeyPress and event.text().strip() and not event.modifiers() & (
                 Qt.ControlModifier | Qt.AltModifier):
@@ -525,7 +567,13 @@ class CheckinPage(Page):
     def submit(self) -> None:
         """Enter in the input: check in only the one person the text names; else offer the candidates."""
         text = self.input.text()
-        if not text.strip() or self.session is None or self.session.status != "open":
+        if self.session is None or self.session.status != "open":
+            return
+        picked = self.highlighted()
+        if picked is not None:  # Enter checks in exactly the highlighted candidate
+            self.check_in(picked, "name")
+            return
+        if not text.strip():
             return
         if self.index is None:  # still reading the list: a scanned code is checked by the core
             self.check_in(text, "qr")
@@ -544,7 +592,7 @@ class CheckinPage(Page):
             "choose with ↓ and Enter.",
             "“{text}” is not a code nor the whole name of one registered person. {n} people match: "
             "choose with ↓ and Enter.", n).format(text=text.strip(), n=n), sticky=True)
-        self.results.setFocus()
+        self.input.setFocus()  # ↓ highlights the first candidate, Enter checks in the highlighted one
 
     def _result_activated(self, item: QListWidgetItem) -> None:
         if self.session is not None and self.session.status == "open":
@@ -576,7 +624,17 @@ class CheckinPage(Page):
                                               result.checked_in_at, "walkin" if result.walk_in else method,
                                               result.registered)
             self._show_recent([recent, *self.recent])
-        self._show_feedback(result.kind, result.message(), result)
+        near = []
+        if result.kind == attendance.UNKNOWN and self.index is not None and result.query:
+            near = self.index.near_codes(result.query)
+        if near:  # offered, never picked
+            self._fill_results(near)
+            self._show_feedback(result.kind, result.message() + "\n" + ngettext(
+                "{n} registered person has a code one slip away: if it is theirs, ↓ and Enter.",
+                "{n} registered people have a code one slip away: if it is one of theirs, ↓ and Enter.",
+                len(near)).format(n=len(near)), result, sticky=True)
+        else:
+            self._show_feedback(result.kind, result.message(), result)
         self._set_counter(counter)
         from ui.widgets.sound import play
 
@@ -664,7 +722,8 @@ class CheckinPage(Page):
         if result.participant is not None and self.index is not None and result.kind == attendance.WELCOME \
                 and result.participant.id not in {h.participant_id for h in self.index.hits[-50:]}:
             p = result.participant
-            self.index.add(attendance.SearchHit(p.id, p.full_name, p.email, p.checkin_code, False),
+            self.index.add(attendance.SearchHit(p.id, p.full_name, p.email, p.checkin_code, False,
+                                                p.birth_year),
                            " ".join(x for x in (p.full_name, p.email or "", p.checkin_code) if x).casefold())
         self._checked_in((result, counter), "walkin")
         self.input.clear()
@@ -736,6 +795,13 @@ class WalkInDialog(QDialog):
         self.year.setRange(0, 2100)
         self.year.setSpecialValueText(_("not given"))
         self.year.setValue(0)
+        self.year.setAccessibleName(_("Birth year"))
+        self.year_flag = QLabel()
+        self.year_flag.setObjectName("walkInYearFlag")
+        self.year_flag.setWordWrap(True)
+        self.year_flag.setStyleSheet("color: #8c1d18; font-weight: bold;")
+        self.year_flag.hide()
+        self.year.valueChanged.connect(self._year_changed)
         self.adult = QCheckBox(_("The person confirms they are {age} or older").format(age=session.min_age))
         self.adult.setObjectName("walkInAgeConfirmed")
         self.adult.setVisible(session.enforce_min_age)
@@ -778,6 +844,7 @@ class WalkInDialog(QDialog):
         form.addRow(_("E-mail (optional)"), self.email)
         form.addRow(_("Phone (optional)"), self.phone)
         form.addRow(_("Birth year"), self.year)
+        form.addRow("", self.year_flag)
         form.addRow("", self.adult)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.Ok)
@@ -796,6 +863,18 @@ class WalkInDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         QTimer.singleShot(0, (self.family if given and not family else self.given).setFocus)
+
+    def _year_changed(self, year: int) -> None:
+        """Under the minimum age is said as soon as the birth year is typed, not after the form."""
+        from p311desk import rules
+
+        day = rules.session_day(self.session.starts_at)
+        under = (self.session.enforce_min_age and year and rules.plausible_birth_year(year, day)
+                 and rules.is_under_age(self.session.min_age, None, year, day))
+        self.year_flag.setText(_("Born in {year}: under {age}, this person cannot be admitted to this session.")
+                               .format(year=year, age=self.session.min_age) if under else "")
+        self.year_flag.setVisible(bool(under))
+        self.adult.setEnabled(not under)
 
     def values(self) -> dict:
         return dict(given_name=self.given.text(), family_name=self.family.text(),

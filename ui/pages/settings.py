@@ -79,6 +79,9 @@ class SettingsPage(Page):
         self.sound.setObjectName("doorSound")
         self.sound.setToolTip(_("Only on this computer. Silent where there is no sound output."))
         door_layout.addWidget(self.sound)
+        self.show_email = QCheckBox(_("Show e-mail addresses in the check-in list (the screen may face the queue)"))
+        self.show_email.setObjectName("doorShowEmail")
+        door_layout.addWidget(self.show_email)
         for w in (general, platform, door, privacy):
             layout.addWidget(w)
         layout.addWidget(self.save_button)
@@ -106,13 +109,15 @@ class SettingsPage(Page):
         index = self.version.findText(cfg.decidim_version)
         self.version.setCurrentIndex(index if index >= 0 else self.version.findText("0.30"))
         self.clear_ids.setChecked(cfg.store_document_ids_in_clear)
+        self.show_email.setChecked(cfg.show_email_at_door)
 
     def save(self) -> None:
         lang = self.language.currentData()
         values = dict(municipality=self.municipality.text().strip(), municipality_logo=self.logo, language=lang,
                       platform_host=self.host.text().strip().removeprefix("https://").strip("/"),
                       decidim_version=self.version.currentText(),
-                      store_document_ids_in_clear=self.clear_ids.isChecked())
+                      store_document_ids_in_clear=self.clear_ids.isChecked(),
+                      show_email_at_door=self.show_email.isChecked())
 
         def work():
             with self.ctx.db.write() as s:
