@@ -37,6 +37,7 @@ from p311desk import audit  # also installs the audit log's unit-of-work listene
 from p311desk.errors import DatabaseBusy, DatabaseTooNew, DatabaseUnsafe, DomainError, UpgradeFailed
 from p311desk.models import Setting, Tracked
 from p311desk.paths import app_data
+from p311desk.text import CONTROL_CHARACTERS, strip_controls
 
 log = logging.getLogger(__name__)
 
@@ -393,6 +394,42 @@ def _stamp_origin(session: Session, _ctx, _instances) -> None:
             if not device:
                 raise RuntimeError("writes must go through Database.write()")
             obj.origin_device = device
+
+
+_NOT_CLEANED = frozenset({"audit_event", "audit_state", "outbox"})  # hashed or frozen as written
+
+
+def _clean_value(value):
+    if isinstance(value, str):
+        return strip_controls(value) if CONTROL_CHARACTERS.search(value) else value
+    if isinstance(value, dict):
+        return {k: _clean_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_value(v) for v in value]
+    return value
+
+
+@event.listens_for(Session, "before_flush")
+def _drop_invisible_controls(session: Session, _ctx, _instances) -> None:
+    """Every text typed or imported reaches the file without control characters, terminal
+    escape sequences or bidirectional overrides (:func:`p311desk.text.strip_controls`), whatever
+    door it came through: a title that reads one way on screen and another in the file, or that
+    rewrites a terminal, is never stored."""
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        mapper = state.mapper
+        if mapper.local_table.name in _NOT_CLEANED:
+            continue
+        fresh = obj in session.new
+        for prop in mapper.column_attrs:
+            key = prop.key
+            if not fresh and not state.attrs[key].history.has_changes():
+                continue
+            value = getattr(obj, key)
+            if isinstance(value, (str, dict, list)):
+                cleaned = _clean_value(value)
+                if cleaned != value:
+                    setattr(obj, key, cleaned)
 
 
 def open_database(data_dir: str | os.PathLike | None = None) -> Database:

@@ -16,12 +16,27 @@ _SPACES = re.compile(r"\s+")
 # refused by XLSX (one of them in the database would break every later export). The
 # noncharacters U+FFFE/U+FFFF and lone surrogates are refused by XML, so by XLSX and ODT, too.
 NON_XML = "\ud800-\udfff\ufffe\uffff"
-CONTROL_CHARACTERS = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{NON_XML}]")
+# Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): invisible, and
+# they make a title or a name read differently from what is stored ("Trojan Source").
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+CONTROL_CHARACTERS = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{NON_XML}]")
+# Terminal escape sequences (colours, cursor moves, window titles, hyperlinks) go whole: dropping
+# only the ESC character would leave "[31m" behind. CSI (ESC [ or U+009B) … final byte; OSC, DCS,
+# SOS, PM, APC (ESC ] P X ^ _) … up to BEL or ST; any other two-character ESC sequence.
+ESCAPE_SEQUENCES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?")
 
 
 def strip_controls(text: str) -> str:
-    """``text`` without control characters (tabs and line breaks are kept)."""
-    return CONTROL_CHARACTERS.sub("", text) if CONTROL_CHARACTERS.search(text) else text
+    """``text`` without control characters, terminal escape sequences and bidirectional
+    overrides (tabs and line breaks are kept)."""
+    if not CONTROL_CHARACTERS.search(text):
+        return text
+    if "\x1b" in text or any(ch in text for ch in "\x90\x98\x9b\x9d\x9e\x9f"):
+        text = ESCAPE_SEQUENCES.sub("", text)
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def clean(value: object) -> str:

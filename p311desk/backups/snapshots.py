@@ -138,9 +138,11 @@ def take_backup(db: Database, dest: str | Path | None = None, *, kind: str = "ma
         raise ValidationError("The folder {folder} does not exist.", folder=str(path.parent))
     try:
         return snapshot(db.path, path)
-    except OSError as err:
+    except DatabaseBusy:
+        raise
+    except (OSError, sqlite3.Error) as err:
         raise ValidationError("The backup could not be written to {path}: {reason}",
-                              path=str(path), reason=err.strerror or str(err)) from err
+                              path=str(path), reason=getattr(err, "strerror", None) or str(err)) from err
 
 
 def prune(db: Database, kind: str, keep: int = KEEP) -> list[Path]:

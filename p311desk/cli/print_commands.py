@@ -39,6 +39,9 @@ def register(sub) -> None:
 
 
 def cmd_print(args, ctx) -> int:
+    if args.per_page is not None and args.per_page < 1:
+        raise ValidationError("--per-page is how many go on each sheet: a whole number of at least 1, "
+                              "not {n}.", n=args.per_page)
     fmt = args.format or ("odt" if Path(args.output).suffix.lower() == ".odt" else "pdf")
     out = ctx.output_file(args.output, (f".{fmt}",))
     unit = ctx.db.write if args.kind in printing.WRITES else ctx.db.read

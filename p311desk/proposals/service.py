@@ -37,7 +37,7 @@ from p311desk.models import (
 )
 from p311desk import audit
 from p311desk import outbox
-from p311desk.text import NON_XML, clean, fold
+from p311desk.text import BIDI_CONTROLS, ESCAPE_SEQUENCES, NON_XML, clean, fold
 
 DEFAULT_TITLE_MIN = 15
 DEFAULT_TITLE_MAX = 150
@@ -58,7 +58,8 @@ SOURCES = {"room": N_("Room"), "paper": N_("Paper form"), "import": N_("Import")
 EDITABLE = ("title", "body", "author_kind", "author_participant_id", "author_name", "category_id",
             "scope_id", "tags", "address", "latitude", "longitude", "paper_form_id")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
-_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f{NON_XML}]")
+# Whole terminal escape sequences first (dropping only ESC would leave "[31m" behind).
+_CONTROL = re.compile(f"{ESCAPE_SEQUENCES.pattern}|[\\x00-\\x08\\x0b-\\x1f\\x7f{BIDI_CONTROLS}{NON_XML}]")
 
 
 class DuplicatePaperForm(ValidationError):
