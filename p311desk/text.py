@@ -22,11 +22,12 @@ BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 CONTROL_CHARACTERS = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{NON_XML}]")
 # Terminal escape sequences (colours, cursor moves, window titles, hyperlinks) go whole: dropping
 # only the ESC character would leave "[31m" behind. CSI (ESC [ or U+009B) … final byte; OSC, DCS,
-# SOS, PM, APC (ESC ] P X ^ _) … up to BEL or ST; any other two-character ESC sequence.
+# SOS, PM, APC (ESC ] P X ^ _) … up to BEL or ST; ESC, intermediates, final (ESC ( B). A lone
+# ESC before a letter is only the ESC (the letter may be part of the name).
 ESCAPE_SEQUENCES = re.compile(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
-    r"|\x1b[ -/]*[0-~]?")
+    r"|\x1b[ -/]+[0-~]?")
 
 
 def strip_controls(text: str) -> str:

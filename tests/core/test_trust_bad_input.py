@@ -50,7 +50,8 @@ def test_backup_into_an_unwritable_place_is_a_sentence(cli):
     ("\x1b]0;títol de finestra\x07ok", "ok"),
     ("\x1b]8;;http://exemple.cat\x1b\\enllaç\x1b]8;;\x1b\\", "enllaç"),
     ("\x9b2Jnet", "net"),
-    ("a\x1bcb", "ab"),
+    ("a\x1b(Bb", "ab"),
+    ("Pe\x1bre", "Pere"),
     ("línia\tamb\ttabs\ni salt", "línia\tamb\ttabs\ni salt"),
     ("L·l àèò ñ 😀 العربية", "L·l àèò ñ 😀 العربية"),  # right-to-left text itself is kept
 ])
