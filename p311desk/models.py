@@ -219,6 +219,9 @@ class ParticipationSession(Tracked, Base):
         ForeignKey("component.id", ondelete="SET NULL")
     )
     decidim_meeting_id: Mapped[str | None] = mapped_column(String(40))
+    # The series the session belongs to (e.g. "Dijous GOmunicipal"), for the evaluation trend.
+    # Nullable so that adding the column left every audit digest as it was.
+    series: Mapped[str | None] = mapped_column(String(200), index=True)
 
     space: Mapped[Space | None] = relationship()
     component: Mapped[Component | None] = relationship()
@@ -649,3 +652,50 @@ class ImportMapping(Base):
     kind: Mapped[str] = mapped_column(String(40))
     mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# --- session evaluation (p311desk/evaluation) ----------------------------------------------------
+
+
+class EvaluationForm(Tracked, Base):
+    """The evaluation form attached to a session: its questions (plain JSON, see
+    :mod:`p311desk.evaluation.forms`), editable until the first answer."""
+
+    __tablename__ = "evaluation_form"
+    __audit_entity__ = "evaluation_form"
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participation_session.id"), unique=True)
+    template: Mapped[str] = mapped_column(String(100), default="")
+    questions: Mapped[list[Any]] = mapped_column(default=list)
+    # Answers are taken until the evaluation closes; its results are shown from then on.
+    closed_at: Mapped[dt.datetime | None]
+
+
+class EvaluationBox(Base):
+    """The ballot box of a session's evaluation: every answer, as one list sorted by each
+    answer's random key, rewritten whole on every answer (so neither the row order nor the byte
+    layout keeps the order of answering). No time, no respondent, never audited per row.
+    ``answers``: ``[[key, [value per question]], ...]``."""
+
+    __tablename__ = "evaluation_box"
+    form_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("evaluation_form.id"), primary_key=True)
+    answers: Mapped[list[Any]] = mapped_column(default=list)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EvaluationRespondent(Base):
+    """*That* a checked-in person answered (stops a second answer). No time, no link to an answer."""
+
+    __tablename__ = "evaluation_respondent"
+    form_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("evaluation_form.id"), primary_key=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"), primary_key=True)
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class EvaluationSlip(Base):
+    """A printed form's id (also a one-time kiosk code); ``used`` once its answer is in."""
+
+    __tablename__ = "evaluation_slip"
+    form_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("evaluation_form.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = ({"sqlite_with_rowid": False},)

@@ -18,7 +18,7 @@ LOCALES = ROOT / "resources" / "locale"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 # Domain errors take their msgid as first argument; subclasses declare theirs with N_().
 for _error in ("DomainError", "ValidationError", "NotFound", "InvalidTransition", "DatabaseTooNew",
-               "ImportRefused", "Cancelled", "MergeRefused", "VoteRefused", "InvalidBallot",
+               "ImportRefused", "Cancelled", "MergeRefused", "VoteRefused", "InvalidBallot", "EvaluationRefused",
                "DatabaseBusy", "DatabaseUnsafe", "UpgradeFailed",
                # sync/errors.py
                "PlatformError", "PlatformUnreachable", "PlatformServerError", "PlatformRefused",

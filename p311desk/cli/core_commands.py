@@ -35,7 +35,12 @@ def register(sub) -> None:
     q.add_argument("--place", default="")
     q.add_argument("--language", default="ca")
     q.add_argument("--no-min-age", action="store_true", help=_("allow people under 14 (e.g. children's councils)"))
+    q.add_argument("--series", help=_("the series the session belongs to (its evaluations are compared)"))
     q.set_defaults(func=cmd_sessions_create)
+    q = ss.add_parser("series", help=_("set or clear the series a session belongs to"))
+    q.add_argument("session", help=_("session id (or the first characters of it)"))
+    q.add_argument("name", nargs="?", default="", help=_("the series' name (none: the session leaves its series)"))
+    q.set_defaults(func=cmd_sessions_series)
     for action, helptext in (("open", _("open a session")), ("close", _("close a session"))):
         q = ss.add_parser(action, help=helptext)
         q.add_argument("session", help=_("session id (or the first characters of it)"))
@@ -109,8 +114,19 @@ def cmd_sessions_create(args, ctx) -> int:
         info = sessions.create_session(
             s, title=args.title, kind=args.kind, starts_at=parse_local_datetime(args.starts),
             ends_at=parse_local_datetime(args.ends), place=args.place, language=args.language,
-            enforce_min_age=not args.no_min_age)
+            enforce_min_age=not args.no_min_age, series=args.series)
     ctx.print(_("Session created: {id}").format(id=info.id))
+    return 0
+
+
+def cmd_sessions_series(args, ctx) -> int:
+    with ctx.db.write() as s:
+        info = sessions.find_session(s, args.session)
+        info = sessions.update_session(s, info.id, series=args.name)
+    if info.series:
+        ctx.print(_("Session “{title}” belongs to the series “{series}”.").format(title=info.title, series=info.series))
+    else:
+        ctx.print(_("Session “{title}” belongs to no series.").format(title=info.title))
     return 0
 
 

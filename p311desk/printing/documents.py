@@ -23,10 +23,11 @@ KINDS: dict[str, tuple[str, str]] = {
     "signatures": (N_("Attendance signature sheet"), "p311desk.printing.signatures"),
     "absent": (N_("Who has not arrived yet"), "p311desk.printing.absent"),
     "minutes": (N_("Minutes"), "p311desk.printing.minutes"),
+    "evaluation": (N_("Evaluation forms"), "p311desk.printing.evaluation"),
 }
 
 # Kinds whose printing writes (ballots issue signed serials): render them in a write unit of work.
-WRITES = frozenset({"ballots"})
+WRITES = frozenset({"ballots", "evaluation"})
 
 
 def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target,

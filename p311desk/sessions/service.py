@@ -34,7 +34,7 @@ from p311desk.text import clean
 KINDS = {"meeting": N_("Meeting"), "assembly": N_("Assembly")}
 STATUSES = {"draft": N_("Draft"), "open": N_("Open"), "closed": N_("Closed")}
 EDITABLE = ("title", "kind", "starts_at", "ends_at", "place", "language", "notes",
-            "enforce_min_age", "min_age", "space_id", "component_id", "decidim_meeting_id")
+            "enforce_min_age", "min_age", "space_id", "component_id", "decidim_meeting_id", "series")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class SessionInfo:
     expected: int = 0
     present: int = 0
     proposals: int = 0
+    series: str | None = None  # e.g. "Dijous GOmunicipal": sessions compared in the evaluation trend
 
 
 def _info(row: ParticipationSession, expected: int = 0, present: int = 0, proposals: int = 0) -> SessionInfo:
@@ -64,7 +65,7 @@ def _info(row: ParticipationSession, expected: int = 0, present: int = 0, propos
         ends_at=row.ends_at, place=row.place, language=row.language, notes=row.notes,
         enforce_min_age=row.enforce_min_age, min_age=row.min_age, space_id=row.space_id,
         component_id=row.component_id, decidim_meeting_id=row.decidim_meeting_id,
-        expected=expected, present=present, proposals=proposals,
+        expected=expected, present=present, proposals=proposals, series=row.series,
     )
 
 
@@ -83,6 +84,13 @@ def _validate(values: dict) -> None:
         raise ValidationError("The session cannot end before it starts.")
     if "min_age" in values and not (0 <= int(values["min_age"]) <= 120):
         raise ValidationError("The minimum age must be between 0 and 120.")
+    if values.get("series") and len(values["series"]) > 200:
+        raise ValidationError("The series name is too long (at most {max} characters).", max=200)
+
+
+def _series(name: str | None) -> str | None:
+    """A series name as stored: white space collapsed; empty means none."""
+    return " ".join((name or "").split()) or None
 
 
 def _validate_links(s: Session, values: dict) -> None:
@@ -127,10 +135,13 @@ def create_session(
     notes: str = "",
     enforce_min_age: bool = True,
     min_age: int = 14,
+    series: str | None = None,
 ) -> SessionInfo:
     values = dict(title=title.strip(), kind=kind, starts_at=starts_at, ends_at=ends_at,
                   place=place.strip(), language=language, notes=notes,
                   enforce_min_age=enforce_min_age, min_age=int(min_age))
+    if _series(series):
+        values["series"] = _series(series)
     _validate(values)
     row = ParticipationSession(id=uuid.uuid4(), status="draft", **values)
     s.add(row)
@@ -145,10 +156,13 @@ def update_session(s: Session, session_id: uuid.UUID, **changes) -> SessionInfo:
     if unknown:
         raise ValidationError("Unknown session field: {field}", field=", ".join(sorted(unknown)))
     row = _load(s, session_id)
-    if row.status == "closed":
+    # The series only groups sessions for comparison: a closed session's record keeps all else.
+    if row.status == "closed" and set(changes) - {"series"}:
         raise InvalidTransition("A closed session cannot be edited. Reopen it first.")
     if "title" in changes:
         changes["title"] = changes["title"].strip()
+    if "series" in changes:
+        changes["series"] = _series(changes["series"])
     merged = {k: getattr(row, k) for k in EDITABLE} | changes
     _validate(merged)
     _validate_links(s, merged)
