@@ -352,6 +352,7 @@ ENTITY_NAMES = {
     "delegation": N_("Delegation"),
     "vote_question": N_("Voting"),
     "vote_record": N_("Open vote record"),
+    "evaluation_form": N_("Evaluation form"),
 }
 
 _REASONS = {
