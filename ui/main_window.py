@@ -33,6 +33,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("checkin", N_("Check-in"), "ui.pages.checkin:CheckinPage"),
     ("proposals", N_("Proposals"), "ui.pages.proposals:ProposalsPage"),
     ("votes", N_("Votes"), "ui.pages.votes:VotesPage"),
+    ("evaluation", N_("Evaluation"), "ui.pages.evaluation:EvaluationPage"),
     ("print", N_("Print"), "ui.pages.print:PrintPage"),
     ("sync", N_("Sync"), "ui.pages.sync:SyncPage"),
     ("settings", N_("Settings"), "ui.pages.settings:SettingsPage"),

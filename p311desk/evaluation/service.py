@@ -312,6 +312,16 @@ def answer(s: Session, session_id: uuid.UUID, values: list[Any], *, code: str | 
     return Receipt(box.count, channel)
 
 
+def answer_at_kiosk(s: Session, session_id: uuid.UUID, code: str, values: list[Any]) -> Receipt:
+    """An answer at the kiosk, unlocked by ``code``: a printed form's id (a one-time code) or the
+    check-in code of a present person (see :func:`kiosk_respondent`)."""
+    slip = normalize_slip(code)
+    form = _form_row(s, session_id)
+    if slip and s.get(EvaluationSlip, (form.id, slip)) is not None:
+        return answer(s, session_id, values, form_id=slip, channel="code")
+    return answer(s, session_id, values, code=code, channel="kiosk")
+
+
 def answer_paper(s: Session, session_id: uuid.UUID, digits: list[str], texts: list[str] | tuple[str, ...] = (),
                  form_id: str | None = None) -> Receipt:
     """A keyed paper form: one digit per question with boxes, the free texts, the form's id."""

@@ -169,6 +169,10 @@ class SessionsPage(Page):
         self.place_edit = QLineEdit()
         self.place_edit.setObjectName("sessionPlace")
         self.place_edit.returnPressed.connect(self.save)
+        self.series_edit = QLineEdit()  # sessions of a series are compared (evaluation trend)
+        self.series_edit.setObjectName("sessionSeries")
+        self.series_edit.setPlaceholderText(_("e.g. Dijous GOmunicipal (optional)"))
+        self.series_edit.returnPressed.connect(self.save)
         self.language_combo = QComboBox()
         self.language_combo.setObjectName("sessionLanguage")
         for code, name in LANGUAGES.items():
@@ -201,6 +205,7 @@ class SessionsPage(Page):
         form.addRow(_("Starts"), self.starts_edit)
         form.addRow(_("Ends"), self.ends_edit)
         form.addRow(_("Place"), self.place_edit)
+        form.addRow(_("Series"), self.series_edit)
         form.addRow(_("Language"), self.language_combo)
         form.addRow("", self.min_age_check)
         form.addRow(_("Space"), self.space_combo)
@@ -310,6 +315,7 @@ class SessionsPage(Page):
         self.starts_edit.setDateTime(to_qdatetime(starts))
         self.ends_edit.setDateTime(to_qdatetime(starts + dt.timedelta(hours=2)))
         self.place_edit.clear()
+        self.series_edit.clear()
         self.language_combo.setCurrentIndex(max(self.language_combo.findData("ca"), 0))
         self.min_age_check.setChecked(True)
         self._load_spaces()
@@ -325,6 +331,7 @@ class SessionsPage(Page):
         self.starts_edit.setDateTime(to_qdatetime(info.starts_at or next_full_hour()))
         self.ends_edit.setDateTime(to_qdatetime(info.ends_at or next_full_hour()))
         self.place_edit.setText(info.place)
+        self.series_edit.setText(info.series or "")
         self.language_combo.setCurrentIndex(max(self.language_combo.findData(info.language), 0))
         self.min_age_check.setChecked(info.enforce_min_age)
         self._load_spaces()
@@ -336,7 +343,7 @@ class SessionsPage(Page):
         info = self.current
         editable = info is None or info.status != "closed"
         for w in (self.title_edit, self.kind_combo, self.starts_edit, self.ends_edit, self.place_edit,
-                  self.language_combo, self.min_age_check, self.notes_edit, self.save_button,
+                  self.series_edit, self.language_combo, self.min_age_check, self.notes_edit, self.save_button,
                   self.space_combo):
             w.setEnabled(editable)
         self.component_combo.setEnabled(editable and self.space_combo.currentData() is not None)
@@ -360,6 +367,7 @@ class SessionsPage(Page):
             starts_at=from_qdatetime(self.starts_edit.dateTime()),
             ends_at=from_qdatetime(self.ends_edit.dateTime()),
             place=self.place_edit.text(),
+            series=self.series_edit.text(),
             language=self.language_combo.currentData(),
             enforce_min_age=self.min_age_check.isChecked(),
             notes=self.notes_edit.toPlainText(),
