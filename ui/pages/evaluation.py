@@ -90,21 +90,22 @@ class EvaluationPage(Page):
         self.status.setObjectName("evaluationStatus")
         self.status.setWordWrap(True)
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
-        for key, text, fn in (
-            ("form", _("Form…"), self.choose_form),
-            ("kiosk", _("Start the kiosk…"), self.start_kiosk),
-            ("close", _("Close the evaluation"), self.close_evaluation),
-            ("room", _("Show on the room display"), self.show_on_room),
-            ("export", _("Export…"), self.export),
-            ("proposals", _("Series proposals…"), self.export_proposals),
+        row, row2 = QHBoxLayout(), QHBoxLayout()
+        for key, text, fn, where in (
+            ("form", _("Form…"), self.choose_form, row),
+            ("kiosk", _("Start the kiosk…"), self.start_kiosk, row),
+            ("close", _("Close the evaluation"), self.close_evaluation, row),
+            ("room", _("Show on the room display"), self.show_on_room, row2),
+            ("export", _("Export…"), self.export, row2),
+            ("proposals", _("Series proposals…"), self.export_proposals, row2),
         ):
             b = QPushButton(text)
             b.setObjectName(f"evaluation_{key}")
             b.clicked.connect(fn)
-            row.addWidget(b)
+            where.addWidget(b)
             self.buttons[key] = b
         row.addStretch(1)
+        row2.addStretch(1)
 
         # --- the keying box: form id, Enter, digits, (text), Enter
         self.keying = QGroupBox(_("Key a paper form"))
@@ -157,6 +158,7 @@ class EvaluationPage(Page):
         layout.addWidget(self.title)
         layout.addWidget(self.status)
         layout.addLayout(row)
+        layout.addLayout(row2)
         layout.addWidget(self.keying)
         layout.addWidget(self.tabs, 1)
 
