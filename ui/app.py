@@ -49,12 +49,22 @@ class AppContext(QObject):
         self.qsettings = settings or QSettings(ORG, APP)
         self._current_session: uuid.UUID | None = None
         self.audit_report = None  # the last audit check's ChainReport
-        raw = self.qsettings.value("session/current", "")
+        raw = self.qsettings.value(self._session_key(), "")
         if raw:
             try:
                 self._current_session = uuid.UUID(str(raw))
             except ValueError:
                 self._current_session = None
+
+    def _session_key(self) -> str:
+        """The current session belongs to its database: remembered per data folder."""
+        import hashlib
+
+        try:
+            where = str(self.db.path.resolve())
+        except (AttributeError, OSError):  # pragma: no cover - a database without a file
+            where = ""
+        return "session/current/" + hashlib.sha256(where.encode("utf-8")).hexdigest()[:16]
 
     @property
     def current_session_id(self) -> uuid.UUID | None:
@@ -64,7 +74,7 @@ class AppContext(QObject):
         if session_id == self._current_session:
             return
         self._current_session = session_id
-        self.qsettings.setValue("session/current", str(session_id) if session_id else "")
+        self.qsettings.setValue(self._session_key(), str(session_id) if session_id else "")
         self.session_changed.emit(session_id)
 
     def notify(self, text: str, level: str = "info") -> None:

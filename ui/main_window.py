@@ -158,9 +158,11 @@ class MainWindow(QMainWindow):
         self.audit_banner = AuditBanner()
         column.addWidget(self.audit_banner)
         self.audit_banner.show_report(self.ctx.audit_report)  # kept across a language switch
+        # The message area has its own place above the page: a message never covers what the
+        # user works with, and its place is kept while it is empty, so nothing moves either.
+        self.message_bar = MessageBar(right)
+        column.addWidget(self.message_bar)
         column.addWidget(self.stack, 1)
-        # Over the top of the page, not in the layout: a message never moves what the user aims at.
-        self.message_bar = MessageBar(right, anchor=self.stack)
 
         root.addWidget(self.nav)
         root.addWidget(right, 1)
@@ -252,8 +254,7 @@ class MainWindow(QMainWindow):
     def _show_page(self, index: int) -> None:
         if index < 0:
             return
-        if self.message_bar.level in ("error", "warning"):  # its cause was on the page just left
-            self.message_bar.hide()
+        self.message_bar.hide()  # it was about the page just left
         page = self._page_for(index)
         self.stack.setCurrentIndex(index)
         page.activate()
@@ -269,19 +270,24 @@ class MainWindow(QMainWindow):
 
     # --- session picker ----------------------------------------------------------------------
     def _forget_missing_current_session(self) -> None:
+        """A remembered session this database no longer has is forgotten; with none, the window
+        starts on the database's open session (the most recently opened), as a demo does."""
+        from sqlalchemy import select
+
         from p311desk.models import ParticipationSession
 
         sid = self.ctx.current_session_id
-        if sid is None:
-            return
 
         def work():
             with self.ctx.db.read() as s:
-                return s.get(ParticipationSession, sid) is not None
+                if sid is not None and s.get(ParticipationSession, sid) is not None:
+                    return sid
+                return s.scalar(select(ParticipationSession.id).where(ParticipationSession.status == "open")
+                                .order_by(ParticipationSession.opened_at.desc()).limit(1))
 
-        def done(exists: bool) -> None:
-            if not exists and self.ctx.current_session_id == sid:  # e.g. another data folder
-                self.ctx.set_current_session(None)
+        def done(chosen) -> None:
+            if self.ctx.current_session_id == sid and chosen != sid:
+                self.ctx.set_current_session(chosen)
 
         Op(self.ctx, work, write=False).bound_to(self).on_success(done).run()
 
@@ -313,6 +319,7 @@ class MainWindow(QMainWindow):
         picker.blockSignals(False)
 
     def _on_session_changed(self, _sid) -> None:
+        self.message_bar.hide()  # it was about the session just left
         self._refresh_session_picker()
 
     def _session_picked(self, index: int) -> None:
@@ -444,6 +451,7 @@ class MainWindow(QMainWindow):
         from p311desk import demo
 
         def done(result: dict) -> None:
+            self._forget_missing_current_session()  # the demo starts on its open session
             if result.get("created"):
                 self.ctx.notify(_("Demo data loaded: a fictional municipality with two sessions and 300 people."), "success")
             else:

@@ -16,11 +16,18 @@ STYLES = {
 
 
 class MessageBar(QFrame):
-    """A strip above the page showing the latest message; info/success hide by themselves."""
+    """A strip above the page showing the latest message; info/success hide by themselves.
+
+    In a layout it keeps its place while hidden (one line high), so showing a message moves
+    nothing and covers nothing."""
 
     def __init__(self, parent=None, anchor=None) -> None:
         super().__init__(parent)
         self.setObjectName("messageBar")
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        policy.setVerticalPolicy(policy.Policy.Fixed)
+        self.setSizePolicy(policy)
         # With an anchor the bar floats over the anchor's top edge instead of taking layout space.
         self.anchor = anchor
         if anchor is not None:
@@ -45,15 +52,33 @@ class MessageBar(QFrame):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)
+        if anchor is None:
+            self.reserve_one_line()
         self.hide()
 
-    def show_message(self, text: str, level: str = "info") -> None:
+    def _style(self, level: str) -> str:
         background, foreground, icon = STYLES.get(level, STYLES["info"])
-        self.level = level
         self.setStyleSheet(
             f"#messageBar {{ background: {background}; border: 1px solid {foreground}; border-radius: 6px; }}"
             f"#messageBar QLabel {{ color: {foreground}; font-size: 11pt; }}"
         )
+        return icon
+
+    def reserve_one_line(self) -> None:
+        """The place kept for the bar: one line of message, the same hidden or shown."""
+        self._style("warning")
+        self.icon.setText("⚠")
+        self.label.setText("Mg")
+        self.ensurePolished()
+        self.icon.ensurePolished()
+        self.label.ensurePolished()
+        self.setMinimumHeight(max(self.minimumSizeHint().height(), self.sizeHint().height()))
+        self.icon.setText("")
+        self.label.setText("")
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        self.level = level
+        icon = self._style(level)
         self.icon.setText(icon)
         self.label.setText(text)
         self.show()
