@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
-from p311desk.errors import InvalidTransition, NotFound
+from p311desk.errors import InvalidTransition, NotFound, ValidationError
 from p311desk.models import OutboxItem, RemoteId, SyncLogEntry, utcnow
 
 PENDING = "pending"
@@ -221,6 +221,51 @@ def supersede(s: Session, items: Iterable[OutboxItem], reason: str) -> list[Outb
             if other.status in NOT_BEGUN and str(item.id) in (other.depends_on or []):
                 queue.append(other)
     return done
+
+
+COMMENT = "add_comment"
+
+
+def enqueue_comment(s: Session, commentable_type: str, commentable_id: str, body: str, locale: str, *,
+                    session_id: uuid.UUID | None = None, platform: str | None = None,
+                    entity_type: str = "comment", entity_id: uuid.UUID | None = None,
+                    depends_on: Iterable[OutboxItem | uuid.UUID] = ()) -> OutboxItem:
+    """Queue a comment on a platform object (``commentable_type`` is Decidim's class name, e.g.
+    ``Decidim::Accountability::Result``; ``commentable_id`` its id there), written in ``locale``.
+
+    The push writes it with ``addComment`` (every line, 0.26 – 0.32) under the never-twice rules:
+    an answer lost is looked up among the object's comments before any second write. It goes to
+    the platform of ``session_id``'s link, else to ``platform`` (a host), else the default one.
+    ``entity_type``/``entity_id`` name the local row it comes from (a new id when there is none).
+    """
+    text = (body or "").strip()
+    if not text:
+        raise ValidationError("A comment needs some text.")
+    if not str(commentable_type or "").strip() or not str(commentable_id or "").strip():
+        raise ValidationError("A comment needs the object it is about.")
+    payload = {"commentable_type": str(commentable_type), "commentable_id": str(commentable_id),
+               "body": text, "locale": str(locale or "").strip() or None, "platform": platform}
+    return enqueue(s, entity_type, entity_id or uuid.uuid4(), COMMENT, payload, session_id=session_id,
+                   depends_on=depends_on)
+
+
+# Operations a second send would duplicate on the platform: after a restore they are looked up.
+LOOKED_UP = ("create_proposal", "close_meeting", COMMENT)
+
+
+def mark_unknown_after_restore(s: Session) -> int:
+    """After a restore: every item that was not ``sent`` in the backup may have been sent since
+    (by this or another copy of the database), so it becomes ``unknown`` and the push looks for
+    it on the platform before any send. Only operations a second send would duplicate
+    (``LOOKED_UP``); updates and withdrawals set the same values twice and stay as they are.
+    Call it in the restore's transaction; returns how many items changed."""
+    items = list(s.scalars(select(OutboxItem).where(
+        OutboxItem.status.in_((PENDING, FAILED, REJECTED, SENDING)), OutboxItem.operation.in_(LOOKED_UP))))
+    for item in items:
+        _move(s, item, UNKNOWN, "restored from a backup: it may have been sent since; looked up before sending",
+              force=True)
+        item.next_attempt_at = None
+    return len(items)
 
 
 def retry(s: Session, item_id: uuid.UUID, reason: str = "retry requested") -> ItemInfo:
@@ -536,8 +581,8 @@ def _get(s: Session, item_id: uuid.UUID) -> OutboxItem:
 
 
 def _move(s: Session, item: OutboxItem, new: str, message: str, *,
-          http_status: int | None = None) -> None:
-    if new not in TRANSITIONS.get(item.status, frozenset()):
+          http_status: int | None = None, force: bool = False) -> None:
+    if not force and new not in TRANSITIONS.get(item.status, frozenset()):
         raise InvalidTransition("An outbox item cannot go from {old} to {new}.",
                                 old=item.status, new=new)
     item.status = new

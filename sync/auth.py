@@ -109,8 +109,8 @@ def sign_in(client: DecidimClient) -> dict:
             data = {"session": {"user": answer}}
             break
         try:
-            data = client.with_retries(client._post_graphql, document("who_am_i", client.line or "0.27"),
-                                       None, "WhoAmI")
+            data = client.with_retries(client._post_graphql, document("session", "0.27"),
+                                       None, "Session")
         except _AuthExpired:
             continue  # the new session expired at once (a restarting server): sign in afresh
         break

@@ -37,7 +37,7 @@ from sync.errors import (
     PlatformUnreachable,
     SignInRequired,
 )
-from sync.schemas import PAGE_SIZE
+from sync.schemas import PAGE_SIZE, TypeMap
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,8 @@ class DecidimClient:
 
     def __init__(self, base_url: str, *, credentials: Credentials | None = None,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT, attempts: int = 5,
-                 backoff: tuple[float, float] = (0.5, 8.0), line: str | None = None) -> None:
+                 backoff: tuple[float, float] = (0.5, 8.0), line: str | None = None,
+                 schema: TypeMap | None = None) -> None:
         self.base_url = normalize_url(base_url)
         self.host = host_of(self.base_url)
         self.api_url = self.base_url + "/api"
@@ -109,7 +110,8 @@ class DecidimClient:
         self.timeout = timeout
         self.attempts = attempts
         self.backoff = backoff
-        self.line = line  # schema line ("0.27" | "0.32"), set by probing
+        self.line = line  # schema line ("0.27", "0.28", "0.30", "0.32"), set by probing
+        self.schema = schema  # the TypeMap documents are built for (the server's, else the line's)
         self.page_size = PAGE_SIZE
         self.stats: Counter[str] = Counter()
         self.signed_in = False
@@ -217,9 +219,13 @@ class DecidimClient:
             self.sign_in()
         raise SignInRequired(host=self.host, account=self.credentials.account)
 
+    def doc(self, name: str) -> str:
+        """Document ``name`` built for this platform's schema (:mod:`sync.documents`)."""
+        return document(name, self.schema or self.line or "0.27")
+
     def query(self, name: str, variables: dict[str, Any] | None = None) -> dict:
-        """Run the read document ``name`` of this platform's schema line."""
-        return self.execute(document(name, self.line or "0.27"), variables)
+        """Run the read document ``name`` built for this platform's schema."""
+        return self.execute(self.doc(name), variables)
 
     def pages(self, name: str, component_id: str, connection: str) -> Iterator[list[dict]]:
         """The nodes of a component's connection, page by page, within the page size.

@@ -55,7 +55,9 @@ def credentials(info: spaces.PlatformInfo, *, method: str | None = None, account
 def client_for(info: spaces.PlatformInfo, creds: Credentials | None = None,
                client_factory: ClientFactory = DecidimClient) -> DecidimClient:
     caps = Capabilities.from_json(info.capabilities)
-    return client_factory(info.base_url, credentials=creds, line=caps.line if caps else None)
+    if caps is None:
+        return client_factory(info.base_url, credentials=creds)
+    return client_factory(info.base_url, credentials=creds, line=caps.line, schema=caps.type_map())
 
 
 @dataclass(frozen=True)

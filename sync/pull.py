@@ -24,6 +24,7 @@ from sync import mappers
 from sync.capabilities import probe
 from sync.client import DecidimClient
 from sync.platforms import ClientFactory, client_for, credentials
+from sync.schemas import type_map
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,8 @@ def pull(db: Database, ref: str | None = None, *, space: str | None = None, comp
                 check_cancel()
             step += 1
             progress(step, total, info.name)
-        kinds = ("taxonomy", "taxonomy") if client.line == "0.32" else ("category", "scope")
+        schema = client.schema or type_map(client.line or "0.27")
+        kinds = ("taxonomy", "taxonomy") if schema.has("Proposal", "taxonomies") else ("category", "scope")
         for remote_id in proposal_components:
             fetched = 0
             for nodes in client.pages("proposals", remote_id, "proposals"):

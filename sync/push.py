@@ -246,7 +246,7 @@ class Engine:
             outbox.begin_sending(s, item_id, request, platform=self.host)
         # "sending" is committed: whatever happens next, the item has a state.
         try:
-            data = self.client.execute(document(name, self.client.line or "0.32"), variables,
+            data = self.client.execute(self.client.doc(name), variables,
                                        idempotent=False)
         except PlatformUnreachable as err:
             self._transient(item, err.message(), None)
@@ -362,7 +362,7 @@ class Engine:
         want = (_norm(attrs.get("title")), _norm(attrs.get("body")))
         after = None
         for _page in range(LOOKUP_PAGES):
-            data = self.client.execute(document("recent_proposals", self.client.line or "0.32"),
+            data = self.client.execute(self.client.doc("recent_proposals"),
                                        {"componentId": component, "since": since, "after": after})
             conn = ((data.get("component") or {}).get("proposals")) or {}
             for node in conn.get("nodes") or []:
@@ -379,7 +379,7 @@ class Engine:
         return None
 
     def _meeting_closed(self, target: _Target) -> str | None:
-        data = self.client.execute(document("meeting_state", self.client.line or "0.32"),
+        data = self.client.execute(self.client.doc("meeting_state"),
                                    {"componentId": target.meetings_component, "meetingId": target.meeting_id})
         meeting = (data.get("component") or {}).get("meeting") or {}
         return str(meeting["id"]) if meeting.get("closed") else None
@@ -562,7 +562,7 @@ def reconcile(db: Database, ref: str | None, session: uuid.UUID, *, secret: str 
                                        message="found on the platform after the administrator's upload")
                 report.matched += 1
         if target.meeting_id and target.meetings_component:
-            data = client.execute(document("meeting_state", client.line or "0.27"),
+            data = client.execute(client.doc("meeting_state"),
                                   {"componentId": target.meetings_component, "meetingId": target.meeting_id})
             meeting = (data.get("component") or {}).get("meeting") or {}
             report.meeting_closed = bool(meeting.get("closed"))

@@ -1,9 +1,18 @@
-"""A fake Decidim for tests and demos: ``python -m sync.fake_decidim --version 0.27|0.32``.
+"""A fake Decidim for tests and demos: ``python -m sync.fake_decidim --version 0.27|0.28|0.30|0.32``.
 
 graphql-core executes the project's SDL files (``sync/schemas``) over a seeded, invented
 organisation, behind the version's sign-in, page size, depth and complexity limits, with
 switchable faults. Tests start it in a thread (:func:`start`); the CLI tests and demos run it as
 a process. Sync part 2 adds the write side (``graph.MUTATION_FIELDS``).
+
+Extending it (another capability's side of the platform):
+
+- ``graph.register_component(manifest, graph.ComponentKind(typename, fields))`` serves a kind of
+  component through ``component(id:)`` — ``fields(ctx, component)`` returns the extra fields of
+  its view (dicts; a callable for a field with arguments, e.g. ``graph.connection(...)``);
+- ``graph.register_commentable(class_name, lookup)`` makes objects of that class commentable
+  (``lookup(ctx, id)`` returns the object's view; merge ``graph.commentable_fields(...)`` into it);
+- ``data.SEEDERS.append(fn)`` seeds more data (``fn(store)``, kept in ``store.extra``).
 """
 
 from __future__ import annotations

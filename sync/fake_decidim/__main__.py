@@ -1,4 +1,4 @@
-"""``python -m sync.fake_decidim --version 0.27|0.32 [--port N] [--faults ...]``: run the fake."""
+"""``python -m sync.fake_decidim --version 0.27|0.28|0.30|0.32 [--port N] [--faults ...]``: run the fake."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import argparse
 import sys
 import time
 
+from sync.schemas import LINES
 from sync.fake_decidim import API_KEY, API_SECRET, USER_EMAIL, USER_PASSWORD, FakeDecidim, parse_faults
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sync.fake_decidim",
                                      description="A fake Decidim on 127.0.0.1 for tests and demos.")
-    parser.add_argument("--version", choices=["0.27", "0.32"], default="0.32")
+    parser.add_argument("--version", choices=list(LINES), default="0.30",
+                        help="schema line: 0.27 (0.26-0.27), 0.28 (0.28-0.29), 0.30, 0.32 (0.31+)")
     parser.add_argument("--port", type=int, default=8311)
     parser.add_argument("--faults", default="",
                         help="e.g. timeout=0.1,500=0.05,drop_after_write=0.1,expired_token=0.1")

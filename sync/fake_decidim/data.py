@@ -9,6 +9,7 @@ and, in sync part 2, writes to it (created proposals, closed meetings).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import random
 import threading
 from dataclasses import dataclass, field
@@ -120,6 +121,22 @@ class Proposal:
     likes: int = 0
 
 
+@dataclass
+class Comment:
+    id: str
+    commentable_type: str  # "Decidim::Proposals::Proposal", "Decidim::Accountability::Result", ...
+    commentable_id: str
+    body: dict[str, str]
+    author: dict
+    created_at: str
+    alignment: int = 0
+
+
+# Hooks run at the end of seeding, in order: fn(store). Other capabilities of the fake (e.g. an
+# accountability component) add their seeded data here and keep it in ``store.extra``.
+SEEDERS: list = []
+
+
 class Store:
     """The fake platform's data. ``lock`` guards every read and write from request threads."""
 
@@ -134,6 +151,10 @@ class Store:
         self.taxonomies: dict[str, Named] = {}
         self.meetings: dict[str, Meeting] = {}
         self.proposals: dict[str, Proposal] = {}
+        self.comments: dict[str, Comment] = {}
+        self.extra: dict[str, object] = {}  # data of registered extensions (SEEDERS)
+        self.default_locale = "ca"
+        self.locales = ("ca", "es", "en")
         self.users = {USER_EMAIL: {"id": "7", "name": "Tècnica de participació", "nickname": "tecnica",
                                    "password": USER_PASSWORD}}
         self.api_users = {API_KEY: {"id": "9", "name": "p311desk (API)", "nickname": "p311desk-api",
@@ -141,10 +162,40 @@ class Store:
         self._next_id = 5000
         self.writes: list[tuple[str, str]] = []  # (what, id) of every write, in order (sync part 2)
         self._seed(proposals)
+        for seeder in SEEDERS:
+            seeder(self)
 
     @property
     def taxonomies_enabled(self) -> bool:
+        """Taxonomies replace categories and scopes on resources from 0.30."""
+        return self.version in ("0.30", "0.32")
+
+    @property
+    def write_api(self) -> bool:
         return self.version == "0.32"
+
+    @property
+    def disclosed_version(self) -> str | None:
+        """``decidim { version }``: always up to 0.29, hidden (null) from 0.30."""
+        return {"0.27": "0.27.9", "0.28": "0.28.4"}.get(self.version)
+
+    def add_comment(self, commentable_type: str, commentable_id: str, body: str, author: dict,
+                    locale: str = "ca", alignment: int = 0) -> Comment:
+        """A comment as Decidim stores it: the body under the locale, HTML paragraphs."""
+        with self.lock:
+            cid = self.next_id()
+            text = "".join(f"<p>{html.escape(part.strip(), quote=False)}</p>"
+                           for part in body.strip().split("\n\n") if part.strip())
+            comment = Comment(cid, commentable_type, str(commentable_id), {locale: text}, dict(author),
+                              self.now(), alignment)
+            self.comments[cid] = comment
+            self.writes.append(("addComment", cid))
+            return comment
+
+    def comments_of(self, commentable_type: str, commentable_id: str) -> list[Comment]:
+        with self.lock:
+            return sorted((c for c in self.comments.values() if c.commentable_type == commentable_type
+                           and c.commentable_id == str(commentable_id)), key=lambda c: int(c.id))
 
     def next_id(self) -> str:
         with self.lock:

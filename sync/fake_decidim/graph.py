@@ -110,6 +110,8 @@ def proposal_view(ctx: Context, p: Proposal) -> dict:
         "voteCount": p.vote_count, "endorsementsCount": p.likes, "likesCount": p.likes,
         "totalCommentsCount": 0, "answer": None, "answeredAt": None,
         "author": None, "authors": [], "authorsCount": 0,
+        **commentable_fields(ctx, "Decidim::Proposals::Proposal", p.id),
+        "type": "Decidim::Proposals::Proposal",
     }
 
 
@@ -126,16 +128,66 @@ def meeting_view(ctx: Context, m: Meeting) -> dict:
         "registrationsEnabled": False, "registrationFormEnabled": False, "remainingSlots": None,
         "proposalsFromMeeting": lambda _i: [proposal_view(ctx, ctx.store.proposals[p])
                                             for p in m.proposal_ids if p in ctx.store.proposals],
+        **commentable_fields(ctx, "Decidim::Meetings::Meeting", m.id),
+        "type": "Decidim::Meetings::Meeting",
     }
 
 
-_TYPENAMES = {"proposals": "Proposals", "meetings": "Meetings", "budgets": "Budgets"}
+@dataclass(frozen=True)
+class ComponentKind:
+    """How the fake serves one kind of component: its GraphQL type, the fields of its query view
+    (``fields(ctx, component) -> dict``) and, on the write API, its mutation type."""
+
+    typename: str
+    fields: Callable[[Context, Component], dict] | None = None
+    mutation_typename: str | None = None
+
+
+# manifest -> ComponentKind. Extensions register more (``register_component``).
+COMPONENT_KINDS: dict[str, ComponentKind] = {}
+# Decidim class name -> fn(ctx, id) -> the object's view (with __typename), for Query.commentable
+# and Mutation.commentable. Extensions register more (``register_commentable``).
+COMMENTABLES: dict[str, Callable[[Context, str], dict | None]] = {}
+
+
+def register_component(manifest: str, kind: ComponentKind) -> None:
+    COMPONENT_KINDS[manifest] = kind
+
+
+def register_commentable(class_name: str, lookup: Callable[[Context, str], dict | None]) -> None:
+    COMMENTABLES[class_name] = lookup
+
+
+def _proposals_fields(ctx: Context, c: Component) -> dict:
+    store = ctx.store
+    return {
+        "proposals": connection(store.published_proposals(c.id), lambda p: proposal_view(ctx, p),
+                                _published_window),
+        "proposal": lambda _i, id: (proposal_view(ctx, store.proposals[id])
+                                    if id in store.proposals and store.proposals[id].component_id == c.id
+                                    and store.proposals[id].published_at else None),
+    }
+
+
+def _meetings_fields(ctx: Context, c: Component) -> dict:
+    store = ctx.store
+    return {
+        "meetings": connection(store.component_meetings(c.id), lambda m: meeting_view(ctx, m)),
+        "meeting": lambda _i, id: (meeting_view(ctx, store.meetings[id])
+                                   if id in store.meetings and store.meetings[id].component_id == c.id else None),
+    }
+
+
+register_component("proposals", ComponentKind("Proposals", _proposals_fields, "ProposalsMutation"))
+register_component("meetings", ComponentKind("Meetings", _meetings_fields, "MeetingsMutation"))
+register_component("budgets", ComponentKind("Budgets"))
 
 
 def component_view(ctx: Context, c: Component, *, mutation: bool = False) -> dict:
     store = ctx.store
     space = store.spaces[c.space_id]
-    typename = _TYPENAMES.get(c.manifest, "Component")
+    kind = COMPONENT_KINDS.get(c.manifest)
+    typename = kind.typename if kind else "Component"
     view = {"__typename": typename, "id": c.id, "name": translated(c.name), "weight": c.weight,
             "updatedAt": c.updated_at, "createdAt": c.updated_at, "publishedAt": c.updated_at,
             "url": f"https://vilaprova.example/{space.slug}/f/{c.id}/", "visible": True,
@@ -144,20 +196,62 @@ def component_view(ctx: Context, c: Component, *, mutation: bool = False) -> dic
                                    "type": "Decidim::ParticipatoryProcess" if space.kind == "process"
                                    else "Decidim::Assembly"}}
     if mutation:
-        view["__typename"] = {"proposals": "ProposalsMutation", "meetings": "MeetingsMutation"}[c.manifest]
+        view["__typename"] = kind.mutation_typename if kind else None
         for name, fn in MUTATION_FIELDS.items():
             view[name] = (lambda f: lambda info, **args: f(ctx, c, info, **args))(fn)
-    elif c.manifest == "proposals":
-        view["proposals"] = connection(store.published_proposals(c.id), lambda p: proposal_view(ctx, p),
-                                       _published_window)
-        view["proposal"] = lambda _i, id: (proposal_view(ctx, store.proposals[id])
-                                           if id in store.proposals and store.proposals[id].component_id == c.id
-                                           and store.proposals[id].published_at else None)
-    elif c.manifest == "meetings":
-        view["meetings"] = connection(store.component_meetings(c.id), lambda m: meeting_view(ctx, m))
-        view["meeting"] = lambda _i, id: (meeting_view(ctx, store.meetings[id])
-                                          if id in store.meetings and store.meetings[id].component_id == c.id else None)
+    elif kind is not None and kind.fields is not None:
+        view.update(kind.fields(ctx, c))
     return view
+
+
+# --- comments (every line) ----------------------------------------------------------------------
+
+def comment_view(ctx: Context, comment) -> dict:
+    locale = ctx.store.default_locale
+    body = comment.body.get(locale) or next(iter(comment.body.values()), "")
+    author = {"__typename": "User", "id": comment.author.get("id"), "name": comment.author.get("name"),
+              "nickname": comment.author.get("nickname"), "avatarUrl": "", "profilePath": "",
+              "badge": "", "organizationName": None, "deleted": False}
+    return {"__typename": "Comment", "id": comment.id, "type": "Decidim::Comments::Comment",
+            "body": body, "formattedBody": body, "createdAt": comment.created_at,
+            "formattedCreatedAt": comment.created_at, "alignment": comment.alignment, "author": author,
+            "sgid": f"sgid-{comment.id}", "upVotes": 0, "upVoted": False, "downVotes": 0, "downVoted": False,
+            "alreadyReported": False, "acceptsNewComments": True, "commentsHaveAlignment": True,
+            "commentsHaveVotes": True, "comments": lambda _i, **_a: [], "totalCommentsCount": 0,
+            "hasComments": False, "userAllowedToComment": ctx.user is not None}
+
+
+def commentable_fields(ctx: Context, class_name: str, object_id: str) -> dict:
+    """The CommentableInterface fields of one object (merged into its view)."""
+    def comments(_info, orderBy=None, singleCommentId=None):  # noqa: N803 - GraphQL names
+        rows = ctx.store.comments_of(class_name, object_id)
+        if singleCommentId:
+            rows = [c for c in rows if c.id == str(singleCommentId)]
+        return [comment_view(ctx, c) for c in rows]
+
+    count = len(ctx.store.comments_of(class_name, object_id))
+    return {"type": class_name, "acceptsNewComments": True, "commentsHaveAlignment": True,
+            "commentsHaveVotes": True, "comments": comments, "totalCommentsCount": count,
+            "hasComments": count > 0, "userAllowedToComment": ctx.user is not None}
+
+
+def _proposal_commentable(ctx: Context, object_id: str) -> dict | None:
+    p = ctx.store.proposals.get(str(object_id))
+    return proposal_view(ctx, p) if p is not None and p.published_at else None
+
+
+def _meeting_commentable(ctx: Context, object_id: str) -> dict | None:
+    m = ctx.store.meetings.get(str(object_id))
+    return meeting_view(ctx, m) if m is not None else None
+
+
+register_commentable("Decidim::Proposals::Proposal", _proposal_commentable)
+register_commentable("Decidim::Meetings::Meeting", _meeting_commentable)
+
+
+def _commentable(ctx: Context, id: str, type: str) -> dict | None:  # noqa: A002 - GraphQL names
+    lookup = COMMENTABLES.get(type)
+    return lookup(ctx, str(id)) if lookup else None
 
 
 def space_view(ctx: Context, s: Space) -> dict:
@@ -204,15 +298,33 @@ def root(ctx: Context) -> dict:
         "component": component,
         "session": ({"user": {"__typename": "User", **{k: v for k, v in user.items() if k != "password"}}}
                     if user else None),
-        "decidim": {"version": "0.27.9" if store.version == "0.27" else None,
-                    "applicationName": "Decidim (p311desk fake)"},
-        "organization": {"name": org_name if store.version == "0.27" else translated({"ca": org_name}),
+        "decidim": {"version": store.disclosed_version, "applicationName": "Decidim (p311desk fake)"},
+        "commentable": lambda _i, id, type, locale=None, toggleTranslations=None: _commentable(ctx, id, type),
+        "organization": {"name": org_name if store.version in ("0.27", "0.28")
+                         else translated({loc: org_name for loc in store.locales}),
                          "taxonomies": [named(store, t, store.taxonomies, "children")
                                         for t in store.taxonomies.values() if t.parent_id is None]},
     }
 
 
 def mutation_root(ctx: Context) -> dict:
+    def commentable(_info, id, type, locale=None, toggleTranslations=None):  # noqa: A002, N803
+        target = _commentable(ctx, id, type)
+        if target is None:
+            raise graphql.GraphQLError("Commentable not found", extensions={"code": "NOT_FOUND_ERROR"})
+
+        def add_comment(_info, body, alignment=0, userGroupId=None):  # noqa: N803
+            if ctx.user is None:
+                raise graphql.GraphQLError("You are not authorized to perform this action",
+                                           extensions={"code": "UNAUTHORIZED_OBJECT_ERROR"})
+            if not (body or "").strip():
+                raise graphql.GraphQLError("Body can't be blank", extensions={"code": "VALIDATION_ERROR"})
+            comment = ctx.store.add_comment(type, str(id), body, ctx.user, locale or ctx.store.default_locale,
+                                            alignment or 0)
+            return comment_view(ctx, comment)
+
+        return {"id": str(id), "addComment": add_comment}
+
     def component(info, id):
         if not ctx.api_user:
             raise graphql.GraphQLError("You are not authorized to perform this action",
@@ -222,7 +334,7 @@ def mutation_root(ctx: Context) -> dict:
             raise graphql.GraphQLError("Component not found", extensions={"code": "NOT_FOUND_ERROR"})
         return component_view(ctx, c, mutation=True)
 
-    return {"component": component}
+    return {"component": component, "commentable": commentable}
 
 
 # --- limits --------------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """The fake Decidim's HTTP side on 127.0.0.1: the version's sign-in, ``POST /api``, and faults.
 
-- 0.27: the Devise web session. ``GET /users/sign_in`` sets a session cookie and renders the
+- Lines 0.27, 0.28, 0.30 and 0.32 (``sync.schemas``): the web session on all of them (the only
+  sign-in up to 0.30), API users from 0.31, the write API on 0.32 only, introspection closed to
+  anyone but API users on 0.32, ``decidim { version }`` null from 0.30.
+- The Devise web session. ``GET /users/sign_in`` sets a session cookie and renders the
   form with its CSRF ``authenticity_token``; ``POST /users/sign_in`` checks the token and the
   e-mail/password and answers with a redirect either way (as Devise does), rotating the cookie
   on success. ``/api`` uses the cookie.
@@ -32,6 +35,7 @@ from urllib.parse import parse_qs
 
 from sync.fake_decidim import graph
 from sync.fake_decidim.data import Store
+from sync.schemas import LINES
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +70,8 @@ class FakeDecidim:
     def __init__(self, version: str = "0.32", *, port: int = 0, faults: dict[str, float] | None = None,
                  proposals: int = 120, seed: int = 311, fault_delay: float = 1.0, force_auth: bool = False,
                  max_complexity: int = graph.MAX_COMPLEXITY, token_ttl: float = TOKEN_TTL) -> None:
-        if version not in ("0.27", "0.32"):
-            raise ValueError("version is 0.27 or 0.32")
+        if version not in LINES:
+            raise ValueError(f"version is one of {', '.join(LINES)}")
         self.version = version
         self.store = Store(version, proposals=proposals, seed=seed)
         self.faults = dict(faults or {})

@@ -193,21 +193,32 @@ def _text(value: Any) -> str:
 
 
 def admin_import_proposals(store: Store, component_id: str, path: str | Path,
-                           locales: tuple[str, ...] = ("ca", "es")) -> list[str]:
+                           locales: tuple[str, ...] | None = None) -> list[str]:
     """Decidim's "Import proposals from a file"; returns the new proposals' ids."""
     rows = _rows(Path(path))
-    default = locales[0]
+    locales = tuple(locales or store.locales)
+    default = store.default_locale if store.default_locale in locales else locales[0]
+    # 0.31+: taxonomies/ids only. 0.30: the 0.30.0.dev creator reads category/id; whether 0.30.x
+    # reads taxonomies/ids is not known (IMPORTS.md), so this fake reads either.
     new_columns = store.version == "0.32"
+    either = store.version == "0.30"
     planned = []
     for n, row in enumerate(rows, start=2):
         missing = [h for h in (f"title/{default}", f"body/{default}") if h not in row]
         if missing:
-            raise AdminImportRefused(f"missing headers: {', '.join(missing)}")
+            raise AdminImportRefused(f"Missing headers: {' and '.join(missing)}")
         title = {loc: _text(row.get(f"title/{loc}")) for loc in locales if _text(row.get(f"title/{loc}"))}
         body = {loc: _text(row.get(f"body/{loc}")) for loc in locales if _text(row.get(f"body/{loc}"))}
         if not title.get(default) or not body.get(default):
             raise AdminImportRefused(f"row {n}: title and body in {default} are required")
-        if new_columns:
+        if either:
+            tax = [t.strip() for t in _text(row.get("taxonomies/ids")).split(",") if t.strip()]
+            if any(t not in store.taxonomies for t in tax):
+                raise AdminImportRefused(f"row {n}: unknown taxonomy")
+            category = _text(row.get("category/id")) or None
+            if category and category not in store.categories:
+                raise AdminImportRefused(f"row {n}: unknown category {category}")
+        elif new_columns:
             if "category/id" in row:
                 raise AdminImportRefused("category/id is not read from 0.31 on (use taxonomies/ids)")
             tax = [t.strip() for t in _text(row.get("taxonomies/ids")).split(",") if t.strip()]

@@ -230,3 +230,43 @@ def test_any_sequence_follows_the_state_machine(db, actions):
     with db.read() as s:
         moves = s.query(SyncLogEntry).filter_by(item_id=iid).count()
         assert moves >= 1
+
+
+def test_after_a_restore_what_was_not_sent_is_unknown_until_looked_up(db):
+    # Restore, then push sent every proposal a second time: items not sent in the backup may
+    # have been sent since. Creates, closures and comments become unknown; updates stay pending
+    # (sending one twice sets the same values); sent and superseded items are left alone.
+    pending, failed, rejected, sent = (queue(db) for _ in range(4))
+    update = queue(db, "update_proposal")
+    closure = queue(db, "close_meeting")
+    with db.write() as s:
+        outbox.begin_sending(s, failed, {}, platform=HOST)
+        outbox.record_failed(s, failed, "HTTP 500", retry_at=None)
+        outbox.begin_sending(s, rejected, {}, platform=HOST)
+        outbox.record_rejected(s, rejected, "title too short")
+        outbox.begin_sending(s, sent, {}, platform=HOST)
+        outbox.record_sent(s, sent, "7")
+        comment = outbox.enqueue_comment(s, "Decidim::Proposals::Proposal", "1001", "Quan?", "ca").id
+    with db.write() as s:
+        assert outbox.mark_unknown_after_restore(s) == 5
+    assert [status(db, i) for i in (pending, failed, rejected, closure, comment)] == ["unknown"] * 5
+    assert (status(db, sent), status(db, update)) == ("sent", "pending")
+    with db.read() as s:
+        due = {i.id for i in outbox.due(s)}
+        assert {pending, closure, comment} <= due  # due to be looked up, not sent blindly
+        assert outbox.sync_log(s, item_id=pending)[-1].message.startswith("restored from a backup")
+    with db.write() as s:  # looked up and not there: pending again, as after a lost answer
+        outbox.record_not_found(s, pending)
+    assert status(db, pending) == "pending"
+
+
+def test_a_comment_needs_text_and_its_object(db):
+    from p311desk.errors import ValidationError
+
+    with db.write() as s:
+        item = outbox.enqueue_comment(s, "Decidim::Accountability::Result", 42, "  Per quan?  ", "ca")
+        assert (item.operation, item.payload["commentable_id"], item.payload["body"]) == ("add_comment", "42", "Per quan?")
+    for args in (("Decidim::Proposals::Proposal", "1", "  ", "ca"), ("", "1", "text", "ca")):
+        with pytest.raises(ValidationError):
+            with db.write() as s:
+                outbox.enqueue_comment(s, *args)

@@ -58,7 +58,7 @@ def no_keyring(memory_keyring):
         yield
 
 
-@pytest.fixture(params=["0.27", "0.32"])
+@pytest.fixture(params=["0.27", "0.28", "0.30", "0.32"])
 def fake(request):
     server = start(request.param, proposals=120)
     yield server
