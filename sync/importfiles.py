@@ -113,14 +113,17 @@ def write_session_files(
     skipped = 0 if include_waiting or proposals_by_api else len(all_waiting) - len(create_items)
     if ids:
         target = out / f"proposals-import.{fmt}"
+        # The organisation's default language and the session's, as ``proposals export`` writes
+        # them for the same session and line (p311desk.proposals.files.import_target).
         res = P.export_session(s, session_id, target, PROPOSAL_FORMATS[fmt], decidim_version=version,
-                               locales=locales, only=ids)
+                               only=ids)
+        written = [c.split("/", 1)[1] for c in res.columns if c.startswith("title/")]
         files.append(WrittenFile("proposals", str(target), res.rows))
         formula = tuple(res.formula_rows)
         if mark_waiting:
             for proposal_id, item_id in zip(ids, create_items):
                 outbox.mark_waiting_upload(s, item_id, host, f"written to {target.name}",
-                                           request=_as_written(s, proposal_id, locales, target.name))
+                                           request=_as_written(s, proposal_id, written, target.name))
                 waiting += 1
 
     facts = publishing.closing_facts(s, session_id, host)

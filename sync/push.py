@@ -481,7 +481,7 @@ def _hand_over(db: Database, report: PushReport, info, caps: Capabilities, targe
                 Path(files_dir) if files_dir else default_files_dir(db, info.host, target.session_id))
             closure_by_api = bool(caps.close_meetings and target.meeting_id and target.meetings_component)
             result = importfiles.write_session_files(
-                s, target.session_id, folder, host=info.host, version=caps.version or caps.line,
+                s, target.session_id, folder, host=info.host, version=caps.line,
                 locales=list(target.locales), fmt=fmt, proposals_by_api=caps.create_proposals,
                 closure_by_api=closure_by_api)
         report.files.append(result)
@@ -497,7 +497,7 @@ def write_files(db: Database, ref: str | None, session: uuid.UUID, directory: st
         target = _targets(s, info.host, session)[session]
         # Files are asked for explicitly: everything not yet on the platform goes in them.
         return importfiles.write_session_files(
-            s, session, directory, host=info.host, version=caps.version or caps.line, locales=list(target.locales),
+            s, session, directory, host=info.host, version=caps.line, locales=list(target.locales),
             fmt=fmt, include_waiting=include_waiting)
 
 

@@ -6,9 +6,11 @@ Formats written (``export_session``):
   ``title/<l>``, ``body/<l>``, ``NATIVE_TAIL``), for administrators and for moving a session to another laptop.
   Importing such a file into a fresh database gives the same proposals.
 * ``decidim-csv`` / ``decidim-json`` / ``decidim-xlsx``: exactly what Decidim's admin "Import
-  proposals from a file" reads (``title/<l>``, ``body/<l>``, ``category/id`` up to 0.30 or
-  ``taxonomies/ids`` from 0.31, ``scope/id``, ``address``, ``latitude``, ``longitude``), for
-  instances whose API cannot create proposals. CSV is ``;``-separated UTF-8 without BOM.
+  proposals from a file" reads (``title/<l>``, ``body/<l>`` for the organisation's default
+  language first, then the session's; ``category/id`` up to 0.29, ``taxonomies/ids`` from 0.31,
+  both on 0.30; ``scope/id``, ``address``, ``latitude``, ``longitude``), for instances whose API
+  cannot create proposals; the line and the default language come from the linked platform's
+  profile (:func:`import_target`). CSV is ``;``-separated UTF-8 without BOM.
 
 Formula injection: in our own CSV/XLSX every text cell goes through
 :func:`p311desk.spreadsheets.safe.safe_text` (a leading apostrophe before ``= + - @``), and text
@@ -64,8 +66,6 @@ NATIVE_TAIL = ["author_kind", "author_name", "author_code", "category/id", "cate
                "decidim/state", "local_supports"]
 NATIVE_MARKER = "author_kind"
 
-DECIDIM_IMPORT_TAIL_OLD = ["category/id", "scope/id", "address", "latitude", "longitude"]
-DECIDIM_IMPORT_TAIL_NEW = ["taxonomies/ids", "scope/id", "address", "latitude", "longitude"]
 
 # One message per kind: the kind is part of the sentence, so it is translated with it.
 UNKNOWN_TAXONOMY = {
@@ -83,23 +83,57 @@ def _unknown_taxonomy(kind: str, ref: str) -> ValidationError:
 # --- small helpers -------------------------------------------------------------------------
 
 
-def uses_taxonomies(version: str | None) -> bool:
-    """Decidim 0.31+ imports ``taxonomies/ids``; 0.26–0.30 import ``category/id``."""
+def _minor(version: str | None) -> tuple[int, int] | None:
     if not version:
-        return False
+        return None
     try:
-        major, minor = (int(x) for x in version.split(".")[:2])
+        major, minor = (int(x) for x in str(version).split(".")[:2])
     except ValueError:
         raise ValidationError("Unknown Decidim version: {version}", version=version) from None
-    return (major, minor) >= (0, 31)
+    return major, minor
+
+
+def uses_taxonomies(version: str | None) -> bool:
+    """Decidim 0.31+ imports ``taxonomies/ids`` (and no ``category/id``)."""
+    v = _minor(version)
+    return v is not None and v >= (0, 31)
+
+
+def classification_columns(version: str | None) -> list[str]:
+    """The classification columns each line's ``ProposalCreator`` reads (IMPORTS.md, read from
+    ``proposal_creator.rb``): ``category/id`` up to 0.29, ``taxonomies/ids`` from 0.31. On 0.30
+    it is not known which one 0.30.x reads (the 0.30.0.dev creator reads ``category/id``), so
+    both are written; each importer ignores the column it does not read."""
+    v = _minor(version)
+    if v is not None and v >= (0, 31):
+        return ["taxonomies/ids"]
+    if v is not None and v >= (0, 30):
+        return ["category/id", "taxonomies/ids"]
+    return ["category/id"]
 
 
 def decidim_import_columns(locales: list[str], version: str | None) -> list[str]:
-    """The header Decidim's proposals importer reads, for these organisation locales."""
+    """The header Decidim's proposals importer reads, for these organisation locales (the
+    organisation's default one first: the importer refuses a file without it)."""
     cols = []
     for loc in locales:
         cols += [f"title/{loc}", f"body/{loc}"]
-    return cols + (DECIDIM_IMPORT_TAIL_NEW if uses_taxonomies(version) else DECIDIM_IMPORT_TAIL_OLD)
+    return cols + classification_columns(version) + ["scope/id", "address", "latitude", "longitude"]
+
+
+def import_target(s: Session, session: ParticipationSession) -> tuple[str | None, list[str]]:
+    """(Decidim version, locales) of the import file for ``session``: the line of the platform its
+    link points to (else the default platform; else the Settings), and the organisation's default
+    language from that profile followed by the session's language. The CLI and the push use
+    this one function, so both write the same bytes for the same session and line."""
+    from p311desk import spaces
+    from p311desk import settings as settings_service
+
+    info = spaces.platform_of_component(s, session.component_id)
+    version = spaces.import_line(info) or settings_service.load(s).decidim_version
+    default = spaces.default_locale(info)
+    locales = [loc for loc in dict.fromkeys([default, session.language]) if loc]
+    return version, locales
 
 
 def escape_cell(value: str) -> str:
@@ -220,22 +254,28 @@ def _decidim_records(s: Session, session: ParticipationSession, rows: list[P.Pro
     if locales is None:
         locales = _order_locales({loc for r in rows for loc in r.title}, session.language)
     columns = decidim_import_columns(locales, version)
-    new = uses_taxonomies(version)
+    classification = classification_columns(version)
     records = []
     for r in rows:
         rec: dict[str, Any] = {}
         for loc in locales:
-            rec[f"title/{loc}"] = r.title.get(loc, "")
+            # The default language's columns must not be empty: a proposal written in the
+            # session's language only is given in that language there too.
+            title = r.title.get(loc) or r.title.get(session.language) or next(iter(r.title.values()), "")
+            rec[f"title/{loc}"] = title
             # Decidim requires a body; a proposal said aloud often has only a title.
-            rec[f"body/{loc}"] = r.body.get(loc) or r.title.get(loc, "")
+            rec[f"body/{loc}"] = r.body.get(loc) or r.body.get(session.language) or title
         cat = tax.get(r.category_id) if r.category_id else None
         scope = tax.get(r.scope_id) if r.scope_id else None
         scope_is_tax = scope is not None and scope[1] != "scope"
-        if new:
-            ids = [t[0] for t in (cat, scope if scope_is_tax else None) if t and t[0]]
-            rec["taxonomies/ids"] = ",".join(ids)
-        else:
-            rec["category/id"] = _int_or_text(cat[0]) if cat and cat[0] else None
+        if "taxonomies/ids" in classification:
+            # On 0.30 a space's (legacy) category goes in category/id, a taxonomy in taxonomies/ids.
+            own_column = "category/id" in classification
+            ids = [c[0] for c in (cat, scope) if c and c[0] and (
+                (c is cat and (c[1] == "taxonomy" or not own_column)) or (c is scope and scope_is_tax))]
+            rec["taxonomies/ids"] = ",".join(dict.fromkeys(ids))
+        if "category/id" in classification:
+            rec["category/id"] = _int_or_text(cat[0]) if cat and cat[0] and cat[1] != "taxonomy" else None
         rec["scope/id"] = _int_or_text(scope[0]) if scope and scope[0] and not scope_is_tax else None
         rec["address"] = r.address or None
         rec["latitude"], rec["longitude"] = r.latitude, r.longitude
@@ -264,10 +304,12 @@ def export_session(
     if fmt not in FORMATS:
         raise ValidationError("Unknown export format: {format}", format=fmt)
     session = P.session_row(s, session_id)
-    if fmt.startswith("decidim") and decidim_version is None:
-        from p311desk import settings as settings_service
-
-        decidim_version = settings_service.load(s).decidim_version
+    if fmt.startswith("decidim") and (decidim_version is None or locales is None):
+        version, target_locales = import_target(s, session)
+        decidim_version = decidim_version or version
+        if locales is None:
+            present = {loc for r in P.list_proposals(s, session_id) for loc in r.title}
+            locales = list(dict.fromkeys(target_locales + _order_locales(present, session.language)))
     rows = P.list_proposals(s, session_id)
     if only is not None:
         keep = set(only)

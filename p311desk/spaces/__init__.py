@@ -23,13 +23,17 @@ from p311desk.spaces.cache import (
 from p311desk.spaces.platforms import (
     PlatformInfo,
     add_platform,
+    default_locale,
     get_platform,
+    import_line,
     list_platforms,
+    platform_of_component,
     record_probe,
     record_pull,
     remove_platform,
     set_account,
     set_default,
+    set_default_locale,
 )
 from p311desk.spaces.pulled import (
     Applied,
@@ -57,6 +61,10 @@ __all__ = [
     "SpaceInfo",
     "TaxonomyInfo",
     "add_platform",
+    "default_locale",
+    "import_line",
+    "platform_of_component",
+    "set_default_locale",
     "apply_meetings",
     "apply_proposals",
     "apply_spaces",

@@ -130,6 +130,41 @@ def record_pull(s: Session, ref: str | uuid.UUID, summary: dict[str, Any]) -> Pl
     return _info(row)
 
 
+def platform_of_component(s: Session, component_id: uuid.UUID | None) -> PlatformInfo | None:
+    """The profile of the platform a cached component came from; the default profile when the
+    component is None or local. None when no platform is set up."""
+    from p311desk.models import Component
+
+    host = s.scalar(select(Component.platform_host).where(Component.id == component_id)) if component_id else None
+    row = s.scalar(select(Platform).where(Platform.host == host)) if host else None
+    if row is None:
+        row = s.scalar(select(Platform).where(Platform.is_default.is_(True)))
+    return _info(row) if row is not None else None
+
+
+def import_line(info: PlatformInfo | None) -> str | None:
+    """The Decidim line ("0.27", "0.28", "0.30", "0.32") a profile's import files are written for."""
+    line = (info.capabilities or {}).get("line") if info else None
+    return str(line) if line else None
+
+
+def default_locale(info: PlatformInfo | None) -> str | None:
+    """The organisation's default language as the profile knows it (set by hand, or guessed)."""
+    value = (info.capabilities or {}).get("default_locale") if info else None
+    return str(value) if value else None
+
+
+def set_default_locale(s: Session, ref: str | uuid.UUID, locale: str) -> PlatformInfo:
+    """The organisation's default language, set by hand (Decidim's import refuses a file without
+    ``title/<default>``); a later probe keeps it."""
+    locale = (locale or "").strip().lower()
+    if not re.fullmatch(r"[a-z]{2,3}(-[a-z]{2,4})?", locale):
+        raise ValidationError("“{locale}” is not a language code (e.g. ca, es, en).", locale=locale)
+    row = _row(s, ref)
+    row.capabilities = {**(row.capabilities or {}), "default_locale": locale, "locale_source": "user"}
+    return _info(row)
+
+
 def remove_platform(s: Session, ref: str | uuid.UUID) -> None:
     """Forget a profile (the cached spaces stay: sessions may be linked to them)."""
     row = _row(s, ref)
