@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListWidget, QPushButton
@@ -164,6 +166,22 @@ def test_walk_in_dialog(window, qtbot, wait_idle):
         assert p.source == "walkin" and p.consent_version == "v1/en" and p.family_name == "Nova Vila"
     qtbot.keyClicks(page.findChild(QLineEdit, "checkinInput"), "roser")
     assert "Roser Nova" in page.findChild(QListWidget, "checkinResults").item(0).text()
+
+
+@pytest.mark.multimedia
+def test_camera_is_unavailable_without_qtmultimedia_or_a_camera():
+    """Without libpulse0 QtMultimedia does not import: no camera, no error."""
+    from ui.widgets import camera_scanner
+
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+    except ImportError:
+        assert camera_scanner.camera_available() is False
+    else:
+        import importlib.util
+
+        expected = bool(QMediaDevices.videoInputs()) and importlib.util.find_spec("zxingcpp") is not None
+        assert camera_scanner.camera_available() is expected
 
 
 def test_no_camera_is_not_a_problem(window, qtbot, wait_idle, monkeypatch):

@@ -3,6 +3,8 @@ rebuilt (language switch) is dropped instead of being applied to a deleted widge
 
 import threading
 
+import pytest
+
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QPushButton
@@ -57,8 +59,16 @@ def test_window_reads_in_workers(window, qtbot, wait_idle, monkeypatch):
     assert reads_on_gui == []
 
 
+@pytest.mark.multimedia
 def test_door_sound_setting_is_silent_without_an_audio_device(window, qtbot, wait_idle):
-    from PySide6.QtMultimedia import QMediaDevices
+    """Sound is optional: without QtMultimedia's libraries (libpulse0) the setting still saves
+    and a check-in stays silent, as on a machine with QtMultimedia but no audio output."""
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+    except ImportError:  # no libpulse0 (or QtMultimedia blocked, as CI's run without the optional libraries)
+        has_output = False
+    else:
+        has_output = bool(QMediaDevices.audioOutputs())
 
     from ui.widgets import sound
 
@@ -71,4 +81,4 @@ def test_door_sound_setting_is_silent_without_an_audio_device(window, qtbot, wai
     wait_idle(window)
     assert sound.enabled(window.ctx)
     # Plays where the machine has an audio output; elsewhere (this CI) stays silent, no error.
-    assert sound.play(window.ctx, "refusal") is bool(QMediaDevices.audioOutputs())
+    assert sound.play(window.ctx, "refusal") is has_output
