@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from p311desk.i18n import format_local
 from p311desk.printing import credentials
 from p311desk.printing.context import PrintOptions, make_job
-from p311desk.printing.flow import build, esc, styles, table
+from p311desk.printing.flow import CELL_PADDING, build, esc, styles, table, wrapped
 from p311desk.printing.signatures import header
 from p311desk.printing.template import MM, content_box
 
@@ -30,9 +30,21 @@ def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target, pro
     if not rows:
         story.append(Paragraph(esc(_("Everyone registered has checked in.")), st.body))
     else:
-        data = [[str(i), r.full_name, r.phone or "", r.email or "", r.organisation or "", r.checkin_code]
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        def natural(header: str, values: list[str]) -> float:  # phone and code are never broken
+            return max([stringWidth(header, st.head.fontName, st.head.fontSize)]
+                       + [stringWidth(v, st.cell.fontName, st.cell.fontSize) for v in values]) + CELL_PADDING + 1
+
+        number = natural("#", [str(len(rows))])
+        phone = natural(_("Phone"), [r.phone or "" for r in rows])
+        code = natural(_("Code"), [r.checkin_code for r in rows])
+        rest = max(width - number - phone - code, width * 0.5)
+        widths = [number, 0.36 * rest, phone, 0.38 * rest, 0.26 * rest, code]
+        data = [[str(i), wrapped(r.full_name, st.cell, widths[1]), r.phone or "",
+                 wrapped(r.email or "", st.cell, widths[3]), wrapped(r.organisation or "", st.cell, widths[4]),
+                 r.checkin_code]
                 for i, r in enumerate(rows, start=1)]
-        widths = [0.05 * width, 0.26 * width, 0.13 * width, 0.29 * width, 0.13 * width, 0.14 * width]
         story.append(table(["#", _("Name"), _("Phone"), _("Email"), _("Organisation"), _("Code")],
                            data, widths, st))
     return build(job, target, story, _("Who has not arrived yet") + " — " + info.title)

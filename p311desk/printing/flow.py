@@ -49,6 +49,69 @@ def esc(text: object) -> str:
             .replace(">", "&gt;"))
 
 
+# Where a word too long for its column may break: after "@", "-", "_", "/" and before ".": an
+# e-mail breaks as "name.surname@" / "ajuntament-" / "santcugat.cat", never in a name's middle.
+BREAK_AFTER = "@-_/"
+BREAK_BEFORE = "."
+CELL_PADDING = 12  # reportlab's default left + right cell padding
+
+
+def break_pieces(word: str) -> list[str]:
+    """``word`` cut at its sensible break points (the pieces join back to ``word``)."""
+    pieces, current = [], ""
+    for ch in word:
+        if ch in BREAK_BEFORE and current:
+            pieces.append(current)
+            current = ""
+        current += ch
+        if ch in BREAK_AFTER:
+            pieces.append(current)
+            current = ""
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def break_lines(word: str, font: str, size: float, width: float) -> list[str]:
+    """A word too long for ``width`` in lines cut at sensible points; a piece wider than the
+    column on its own (no break point at all) is cut where it must."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines, line = [], ""
+    for piece in break_pieces(word):
+        while stringWidth(piece, font, size) > width and len(piece) > 1:  # no sensible point: cut
+            cut = len(piece) - 1
+            while cut > 1 and stringWidth(piece[:cut], font, size) > width:
+                cut -= 1
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(piece[:cut])
+            piece = piece[cut:]
+        if line and stringWidth(line + piece, font, size) > width:
+            lines.append(line)
+            line = ""
+        line += piece
+    if line:
+        lines.append(line)
+    return lines
+
+
+def wrapped(text: object, style: ParagraphStyle, width: float) -> Paragraph:
+    """A cell's text that wraps at spaces and, for a word wider than the column (an e-mail, a web
+    address, a long place name), at its sensible break points."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    room = max(width - CELL_PADDING, 10)
+    words = []
+    for word in str(text if text is not None else "").split(" "):
+        if stringWidth(word, style.fontName, style.fontSize) > room:
+            words.append("<br/>".join(esc(x) for x in break_lines(word, style.fontName, style.fontSize, room)))
+        else:
+            words.append(esc(word))
+    return Paragraph(" ".join(words), style)
+
+
 def table(header: list[str], rows: list[list], widths: list[float], st: Styles, *,
           row_height: float | None = None, align_right: tuple[int, ...] = (), zebra: bool = True) -> Table:
     """A table whose header repeats on every page; cells wrap instead of overflowing."""
@@ -63,7 +126,13 @@ def table(header: list[str], rows: list[list], widths: list[float], st: Styles, 
     data = [[Paragraph(esc(h), ParagraphStyle("hr", st.head, alignment=2) if i in align_right else st.head)
              for i, h in enumerate(header)]]
     data += [[cell(v, i) for i, v in enumerate(r)] for r in rows]
-    heights = [None] + [row_height] * len(rows) if row_height else None
+    heights = None
+    if row_height:  # a minimum: a row whose text wraps grows instead of overflowing its neighbours
+        heights = [None]
+        for r in data[1:]:
+            needed = max((c.wrap(w - CELL_PADDING, 10_000)[1] + 6 for c, w in zip(r, widths, strict=True)
+                          if isinstance(c, Flowable)), default=0)
+            heights.append(max(row_height, needed))
     t = Table(data, colWidths=widths, rowHeights=heights, repeatRows=1)
     commands = [
         ("BACKGROUND", (0, 0), (-1, 0), colors.Color(*INK)),
