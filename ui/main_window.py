@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import uuid
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
@@ -20,11 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from p311desk.i18n import LANGUAGES, N_, _, current_language
+from p311desk.i18n import LANGUAGES, N_, _, current_language, ngettext
 from ui.pages import ComingPage, Page
 from ui.widgets.audit_banner import AuditBanner
 from ui.widgets.message_bar import MessageBar
 from ui.workers import Op
+
+log = logging.getLogger(__name__)
 
 # (page id, navigation label, "module:Class" or None while the feature is coming)
 PAGES: list[tuple[str, str, str | None]] = [
@@ -173,7 +176,8 @@ class MainWindow(QMainWindow):
             shortcut.activated.connect(lambda i=index: self.nav.setCurrentRow(i))
 
         bar = self.statusBar()
-        for old in (getattr(self, "connectivity_label", None), getattr(self, "unsynced_label", None)):
+        for old in (getattr(self, "connectivity_label", None), getattr(self, "unsynced_label", None),
+                    getattr(self, "platform_label", None)):
             if old is not None:  # rebuilt after a language switch: drop the previous labels
                 bar.removeWidget(old)
                 old.setParent(None)
@@ -182,6 +186,11 @@ class MainWindow(QMainWindow):
         self.connectivity_label.setObjectName("connectivity")
         self.unsynced_label = QLabel()
         self.unsynced_label.setObjectName("unsynced")
+        self.platform_label = QLabel()
+        self.platform_label.setObjectName("platformStatus")
+        self.platform_label.setStyleSheet("padding: 0 12px;")
+        self.platform_label.hide()
+        bar.addPermanentWidget(self.platform_label)
         bar.addPermanentWidget(self.unsynced_label)
         bar.addPermanentWidget(self.connectivity_label)
         self._render_connectivity()
@@ -331,7 +340,7 @@ class MainWindow(QMainWindow):
         self._refresh_unsynced()
         if what in ("sessions", "*"):
             self._refresh_session_picker()
-        if what in ("settings", "*"):
+        if what in ("settings", "platforms", "spaces", "sync", "*"):  # after every sync action
             self.check_connectivity()
 
     def _refresh_unsynced(self) -> None:
@@ -348,13 +357,53 @@ class MainWindow(QMainWindow):
         Op(self.ctx, work, write=False).bound_to(self).on_success(done).run()
 
     def check_connectivity(self) -> None:
+        """Read the platform profiles (the default one first; else the settings' address) in a
+        worker, show who is signed in and what waits, then probe the platform."""
         from p311desk import settings as settings_service
 
         def work():
-            with self.ctx.db.read() as s:
-                return settings_service.load(s).platform_host
+            from sync import platforms
 
-        Op(self.ctx, work, write=False).bound_to(self).on_success(self._probe).run()
+            try:
+                profiles = platforms.status(self.ctx.db)
+            except Exception:  # noqa: BLE001 - a broken keyring or profile is no reason to lose the bar
+                log.warning("platform status unavailable", exc_info=True)
+                profiles = []
+            with self.ctx.db.read() as s:
+                host = settings_service.load(s).platform_host
+            default = next((p for p in profiles if p["default"]), profiles[0] if profiles else None)
+            return (default["host"] if default else host), default, len(profiles)
+
+        def done(result) -> None:
+            host, default, count = result
+            self._render_platform(default, count)
+            self._probe(host)
+
+        Op(self.ctx, work, write=False).bound_to(self).on_success(done).run()
+
+    def _render_platform(self, default: dict | None, count: int) -> None:
+        """The default platform profile: its name, whether someone is signed in, what waits."""
+        if default is None:
+            self.platform_label.hide()
+            return
+        if default["account"] and default["secret_remembered"]:
+            who = _("signed in as {account}").format(account=default["account"])
+        elif default["account"]:
+            who = _("sign in again ({account})").format(account=default["account"])
+        else:
+            who = _("not signed in")
+        waiting = default["outbox"]["pending"] + default["outbox"]["waiting"]
+        failed = default["outbox"]["failed"]
+        parts = [f"{default['name']}: {who}"]
+        if waiting:
+            parts.append(ngettext("{n} item to send", "{n} items to send", waiting).format(n=waiting))
+        if failed:
+            parts.append(ngettext("{n} refused", "{n} refused", failed).format(n=failed))
+        if count > 1:
+            parts.append(ngettext("{n} more platform", "{n} more platforms", count - 1).format(n=count - 1))
+        self.platform_label.setText(" · ".join(parts))
+        self.platform_label.setToolTip(default["url"])
+        self.platform_label.show()
 
     def _probe(self, host: str) -> None:
         if not host:
