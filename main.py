@@ -29,11 +29,16 @@ def gui_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true",
                         help="check this build: open the demo offscreen, paint every page once and quit; "
                              "exit 1 on any error in the log")
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)  # bench/startup.py
     args, qt_args = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     if args.smoke:
         from ui.smoke import run as smoke
 
         return smoke(data_dir=args.data_dir, lang=args.lang, qt_args=qt_args)
+    if args.startup_probe:
+        from ui.smoke import startup_probe
+
+        return startup_probe(data_dir=args.data_dir, lang=args.lang, qt_args=qt_args)
     from ui.app import run
 
     return run(data_dir=args.data_dir, demo=args.demo, lang=args.lang,

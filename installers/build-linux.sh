@@ -37,7 +37,8 @@ if [ "$1" = "cli" ]; then shift; exec "$HERE/usr/lib/p311desk/p311desk-cli" "$@"
 exec "$HERE/usr/lib/p311desk/p311desk" "$@"
 APPRUN
   chmod +x "$APPDIR/AppRun"
-  ARCH="$ARCH" appimagetool --no-appstream "$APPDIR" "dist/p311desk-$VERSION-$ARCH.AppImage"
+  export ARCH  # appimagetool names the architecture from it
+  appimagetool --no-appstream "$APPDIR" "dist/p311desk-$VERSION-$ARCH.AppImage"
 else
   echo "appimagetool not found: no AppImage (the .tar.gz is the Linux package)"
 fi

@@ -5,7 +5,7 @@
 # folders under a temporary HOME (data, config, cache, key file), so the machine's own p311desk
 # data is never touched. Steps:
 #   1. the built CLI on a fresh data folder: init, demo, sessions list, checkin, print
-#      credentials, audit verify, backup;
+#      credentials, a budget vote counted by the Method of Equal Shares, audit verify, backup;
 #   2. the built window offscreen: --smoke opens the demo, paints every page once and quits,
 #      failing on any error in the log;
 #   3. upgrades keep data (needs SOURCE_PYTHON, a Python with the project's source installed):
@@ -57,6 +57,18 @@ CODE=$("$CLI" --data-dir "$DATA" participants list --session "$SESSION" | awk '$
 run "$CLI" --data-dir "$DATA" --lang ca checkin "$SESSION" "$CODE"
 run "$CLI" --data-dir "$DATA" print credentials "$SESSION" -o "$WORK/credentials.pdf"
 head -c 5 "$WORK/credentials.pdf" | grep -q '%PDF-' || { echo "smoke: FAILED: credentials.pdf is not a PDF" >&2; exit 1; }
+# A participatory budget counted by the Method of Equal Shares: pabutools runs in the build
+# without the solvers the spec leaves out.
+run "$CLI" --data-dir "$DATA" votes create "$SESSION" "Pressupost" --method budget --options "Parc;Biblioteca;Carril bici" \
+    --budget 1000 --costs "Parc=600;Biblioteca=500;Carril bici=300" --rule equal-shares
+QUESTION=$(tail -1 "$WORK/out")
+run "$CLI" --data-dir "$DATA" votes open "$QUESTION"
+for voter in $("$CLI" --data-dir "$DATA" participants list --session "$SESSION" | awk '$2 ~ /^[0-9][0-9]:[0-9][0-9]$/ {print $1}' | head -3); do
+  run "$CLI" --data-dir "$DATA" votes cast "$QUESTION" "$voter" Parc "Carril bici"
+done
+run "$CLI" --data-dir "$DATA" votes close "$QUESTION"
+run "$CLI" --data-dir "$DATA" --lang en votes results "$QUESTION"
+grep -q "costing 900 of 1,000, by the Method of Equal Shares" "$WORK/out" || { echo "smoke: FAILED: equal shares" >&2; exit 1; }
 run "$CLI" --data-dir "$DATA" audit verify
 run "$CLI" --data-dir "$DATA" backup
 ls "$DATA"/backups/*.db >/dev/null || { echo "smoke: FAILED: no backup written" >&2; exit 1; }

@@ -6,7 +6,8 @@ It fails (exit 1, the reasons on stderr and in the log) on any error: a Python l
 level ERROR or above (a failed worker logs one), an exception reaching the event loop, a critical
 Qt message, an error shown in the message bar, a page that does not paint, Qt's own Catalan or
 Spanish catalog missing, or no window after ``timeout`` seconds. Qt warnings are printed, not
-fatal (offscreen and sound-less machines have many harmless ones).
+fatal (offscreen and sound-less machines have many harmless ones). With ``P311DESK_SMOKE_SHOTS``
+set to a folder, each page's paint is saved there as PNG (to look at what a build renders).
 """
 
 from __future__ import annotations
@@ -115,6 +116,8 @@ def run(*, data_dir: str | None, lang: str | None = None, qt_args: list[str] | N
             if image.isNull() or image.width() < 400:
                 return finish(f"page {page_id} did not paint")
             painted.append(page_id)
+            if os.environ.get("P311DESK_SMOKE_SHOTS"):
+                image.save(os.path.join(os.environ["P311DESK_SMOKE_SHOTS"], f"{page_id}.png"))
             print(f"smoke: page {page_id} painted ({image.width()}x{image.height()})", flush=True)
             return QTimer.singleShot(0, step)
         if app_module._qt_translator is None and app_module.i18n.current_language() != "en":
@@ -141,3 +144,35 @@ def run(*, data_dir: str | None, lang: str | None = None, qt_args: list[str] | N
     print(f"smoke: ok: {len(painted)} pages painted with the demo data in {time.monotonic() - started:.1f} s",
           flush=True)
     return 0
+
+
+def startup_probe(*, data_dir: str | None, lang: str | None = None, qt_args: list[str] | None = None) -> int:
+    """For ``bench/startup.py``: the real start-up, printing ``shown`` once the window is shown
+    and painted, ``ready`` once it is filled from the database, then quitting. The same code runs
+    from source and in a build, so the two are timed alike."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    import ui.main_window as main_window
+    from ui import app as app_module
+
+    original = main_window.MainWindow
+
+    class ProbeWindow(original):
+        def show(self) -> None:
+            super().show()
+            QApplication.processEvents()
+            print("shown", flush=True)
+
+        def attach(self, ctx) -> None:
+            super().attach(ctx)
+            QApplication.processEvents()
+            print("ready", flush=True)
+            QTimer.singleShot(0, self.close)
+
+    main_window.MainWindow = ProbeWindow
+    try:
+        return app_module.run(data_dir=data_dir, lang=lang, qt_args=qt_args)
+    finally:
+        main_window.MainWindow = original
