@@ -20,6 +20,7 @@ import time
 log = logging.getLogger(__name__)
 
 TIMEOUT_S = 120.0
+SETTLE_S = 0.8
 
 
 class _Problems(logging.Handler):
@@ -104,6 +105,7 @@ def run(*, data_dir: str | None, lang: str | None = None, qt_args: list[str] | N
             return finish(f"timed out after {timeout:.0f} s (pages painted: {', '.join(painted) or 'none'})")
         window = state["window"]
         if window is None or window.ctx is None or window.ctx.pools.busy or QApplication.activeModalWidget():
+            state["idle_since"] = None
             return QTimer.singleShot(100, step)
         if not painted and not demo_loaded(window):
             return QTimer.singleShot(100, step)
@@ -111,7 +113,14 @@ def run(*, data_dir: str | None, lang: str | None = None, qt_args: list[str] | N
             page_id = pending[len(painted)][0]
             if window.current_page_id() != page_id or page_id not in window.pages:
                 window.go_to(page_id)
+                state["idle_since"] = None
                 return QTimer.singleShot(50, step)  # let the page start its reads
+            # Paint once the page has had no work running for SETTLE_S: a page may start its work
+            # on a timer (the print preview waits 450 ms), and that work is part of the check.
+            now = time.monotonic()
+            if state.get("idle_since") is None or now - state["idle_since"] < SETTLE_S:
+                state["idle_since"] = state.get("idle_since") or now
+                return QTimer.singleShot(100, step)
             image = window.grab()  # paints the window with this page
             if image.isNull() or image.width() < 400:
                 return finish(f"page {page_id} did not paint")
