@@ -58,7 +58,8 @@ STATES = (PENDING, SENDING, SENT, FAILED, UNKNOWN, REJECTED, SUPERSEDED, WAITING
 TRANSITIONS: dict[str, frozenset[str]] = {
     PENDING: frozenset({SENDING, SUPERSEDED, WAITING_UPLOAD}),
     FAILED: frozenset({SENDING, SUPERSEDED, WAITING_UPLOAD, PENDING}),
-    SENDING: frozenset({SENT, FAILED, UNKNOWN, REJECTED}),
+    # ... or PENDING: refused before anything was done (the sign-in expired): not a refusal.
+    SENDING: frozenset({SENT, FAILED, UNKNOWN, REJECTED, PENDING}),
     # An unknown outcome is resolved by looking: found (sent), surely absent (pending again),
     # or it turns out the platform refused it.
     UNKNOWN: frozenset({SENT, PENDING, REJECTED}),
@@ -340,6 +341,16 @@ def record_rejected(s: Session, item_id: uuid.UUID, message: str, *,
     return info(item)
 
 
+def record_not_sent(s: Session, item_id: uuid.UUID, message: str) -> ItemInfo:
+    """The platform turned the request away before doing anything (an expired or revoked sign-in,
+    HTTP 401): the item waits as it was, for the next push once signed in again."""
+    item = _get(s, item_id)
+    _move(s, item, PENDING, message)
+    item.last_error = scrub(message)
+    item.next_attempt_at = None
+    return info(item)
+
+
 def record_not_found(s: Session, item_id: uuid.UUID, message: str = "") -> ItemInfo:
     """Looking after an unknown outcome showed the platform does not have it: send again."""
     item = _get(s, item_id)
@@ -419,6 +430,30 @@ def due(s: Session, *, session_id: uuid.UUID | None = None, now: dt.datetime | N
             continue
         out.append(info(r))
     return out
+
+
+def all_items(s: Session, *, states: Iterable[str] | None = None,
+              session_id: uuid.UUID | None = None) -> list[OutboxItem]:
+    stmt = select(OutboxItem)
+    if states is not None:
+        stmt = stmt.where(OutboxItem.status.in_(tuple(states)))
+    if session_id is not None:
+        stmt = stmt.where(OutboxItem.session_id == session_id)
+    return list(s.scalars(stmt.order_by(OutboxItem.seq)))
+
+
+def find_item(s: Session, ref: str) -> ItemInfo:
+    """An item by its id or the first characters of it; an ambiguous prefix lists candidates."""
+    text = (ref or "").strip().lower().replace("-", "")
+    if len(text) < 4:
+        raise ValidationError("Give at least 4 characters of the item id.")
+    rows = [i for i in s.scalars(select(OutboxItem)) if i.id.hex.startswith(text)]
+    if not rows:
+        raise NotFound("No outbox item “{ref}”.", ref=ref)
+    if len(rows) > 1:
+        raise ValidationError("“{ref}” fits several items: {ids}", ref=ref,
+                              ids=", ".join(str(r.id)[:8] for r in rows[:10]))
+    return info(rows[0])
 
 
 def get(s: Session, item_id: uuid.UUID) -> ItemInfo:

@@ -217,10 +217,11 @@ def probe(client: DecidimClient, previous: Capabilities | None = None) -> Capabi
                         locales=locales, default_locale=default_locale, locale_source=source)
 
 
-def guess_default_locale(titles: list[dict[str, str]]) -> str | None:
-    """The organisation's default language from what it published: Decidim requires every title
-    in the default language, so it is the one language every title has. None when several are
-    (a fully translated platform) or none is."""
+def guess_default_locale(titles: list[dict[str, str]], listed: tuple[str, ...] | list[str] = ()) -> str | None:
+    """The organisation's default language from what its administrators published: Decidim
+    requires every space title in the default language, so it is a language every title has.
+    When several are (a fully translated platform), the first of them in the order the server
+    lists the organisation's languages (its translated name, 0.29+). None when it cannot be told."""
     common: set[str] | None = None
     for title in titles:
         present = {k for k, v in (title or {}).items() if (v or "").strip()}
@@ -229,4 +230,5 @@ def guess_default_locale(titles: list[dict[str, str]]) -> str | None:
         common = present if common is None else common & present
     if common and len(common) == 1:
         return next(iter(common))
-    return None
+    ordered = [loc for loc in listed if common is None or loc in common]
+    return ordered[0] if ordered else None

@@ -36,7 +36,13 @@ def register(sub) -> None:
     q = pp.add_parser("add", help=_("add a platform: probes the server and prints what it can do"))
     q.add_argument("name", help=_("a short name, e.g. Participa311"))
     q.add_argument("url", help=_("the platform's address, e.g. https://participa311.diba.cat"))
+    q.add_argument("--locale", help=_("the organisation's default language (e.g. ca); guessed after the first "
+                                      "pull when not given"))
     q.set_defaults(func=cmd_platforms_add)
+    q = pp.add_parser("locale", help=_("set the organisation's default language (import files need it)"))
+    q.add_argument("platform")
+    q.add_argument("locale", help=_("a language code, e.g. ca"))
+    q.set_defaults(func=cmd_platforms_locale)
     q = pp.add_parser("list", help=_("list the platforms"))
     q.add_argument("--json", action="store_true", help=_("machine-readable output"))
     q.set_defaults(func=cmd_platforms_list)
@@ -85,8 +91,15 @@ def _capability_lines(caps: Capabilities | None) -> list[str]:
     return caps.sentences() if caps else [_("Not probed yet.")]
 
 
+def cmd_platforms_locale(args, ctx) -> int:
+    info = platform_service.set_locale(ctx.db, args.platform, args.locale)
+    ctx.print(_("The default language of “{name}” is now {locale}.").format(
+        name=info.name, locale=info.capabilities.get("default_locale")))
+    return 0
+
+
 def cmd_platforms_add(args, ctx) -> int:
-    info, caps = platform_service.add_platform(ctx.db, args.name, args.url)
+    info, caps = platform_service.add_platform(ctx.db, args.name, args.url, locale=args.locale)
     ctx.print(_("Platform “{name}” added: {url}").format(name=info.name, url=info.base_url))
     for line in caps.sentences():
         ctx.print("  " + line)
@@ -139,8 +152,8 @@ def cmd_sync_login(args, ctx) -> int:
     if result.remembered:
         ctx.print(_("The secret is kept in this computer's keyring."))
     else:
-        print(_("This computer has no keyring: the secret served this command only and is not remembered; "
-                "nothing was written. Give it again with $P311DESK_SECRET for each sync command."), file=sys.stderr)
+        print(_("This computer has no keyring: the secret served this command only and is not remembered "
+                "(the account is). Give it again with $P311DESK_SECRET for each sync command."), file=sys.stderr)
     return 0
 
 
@@ -171,8 +184,12 @@ def cmd_sync_pull(args, ctx) -> int:
     elif secret:
         creds = platform_service.credentials(info, secret=secret)
     client = platform_service.client_for(info, creds or platform_service.credentials(info))
-    summary = pull(ctx.db, info.name, space=args.space, component=args.component, client=client)
-    client.close()
+    try:
+        summary = pull(ctx.db, info.name, space=args.space, component=args.component, client=client)
+    finally:
+        client.close()
+    if summary.get("complete"):
+        platform_service.guess_locale_after_pull(ctx.db, info.name)
     if args.json:
         ctx.print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return 0

@@ -30,6 +30,7 @@ from p311desk import __version__
 from p311desk.errors import N_
 from sync.documents import document
 from sync.errors import (
+    CredentialsInUrl,
     NotAPlatform,
     PlatformError,
     PlatformRefused,
@@ -56,6 +57,8 @@ def normalize_url(url: str) -> str:
     if not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.IGNORECASE):
         url = "https://" + url
     parts = urlsplit(url)
+    if "@" in parts.netloc:
+        raise CredentialsInUrl()
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise NotAPlatform(url=url)
     path = parts.path.rstrip("/")
@@ -115,6 +118,7 @@ class DecidimClient:
         self.page_size = PAGE_SIZE
         self.stats: Counter[str] = Counter()
         self.signed_in = False
+        self.user: dict = {}  # who signed in (id, name, nickname), once signed in
         self.http = requests.Session()
         self.http.verify = True
         self.http.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -258,6 +262,7 @@ class DecidimClient:
         from sync.auth import sign_in
 
         user = sign_in(self)
+        self.user = dict(user or {})
         self.signed_in = True
         self.stats["sign_ins"] += 1
         return user

@@ -57,3 +57,11 @@ class SignInNotSupported(PlatformError):
 
 class KeyringUnavailable(PlatformError):
     msgid = N_("This computer has no keyring, so p311desk cannot remember the secret for {host}.")
+
+
+class CredentialsInUrl(PlatformError):
+    """``https://user:password@host``: credentials never go in an address (it is stored, logged,
+    exported). The message never repeats the address."""
+
+    msgid = N_("Leave the user name and password out of the platform's address; sign in with "
+               "“sync login” instead. Nothing was saved.")

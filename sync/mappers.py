@@ -34,6 +34,17 @@ def texts(field: dict | None) -> dict[str, str]:
     return {t["locale"]: t["text"] for t in (field.get("translations") or []) if t and t.get("text")}
 
 
+def plain(html_text: str) -> str:
+    """Decidim's stored rich text (``<p>…</p>``, ``<br>``, entities) as the plain text typed."""
+    import html
+    import re
+
+    text = re.sub(r"</p>\s*<p[^>]*>", "\n\n", html_text or "")
+    text = re.sub(r"<br\s*/?>", "\n", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    return html.unescape(text).strip()
+
+
 def _taxonomies(node: dict, owner_kind: str) -> list[RemoteTaxonomy]:
     found: list[RemoteTaxonomy] = []
     for cat in node.get("categories") or []:
@@ -77,6 +88,7 @@ def proposal(node: dict[str, Any]) -> RemoteProposal:
         category = str((node.get("category") or {}).get("id") or "") or None
         scope = str((node.get("scope") or {}).get("id") or "") or None
     return RemoteProposal(
-        str(node["id"]), node.get("reference"), texts(node.get("title")), texts(node.get("body")),
+        str(node["id"]), node.get("reference"), texts(node.get("title")),
+        {k: plain(v) for k, v in texts(node.get("body")).items()},
         node.get("state"), bool(node.get("withdrawn")), node.get("address") or "",
         coords.get("latitude"), coords.get("longitude"), category, scope, when(node.get("updatedAt")))

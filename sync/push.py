@@ -25,46 +25,94 @@ The outbox (``p311desk.outbox``) holds the state; this engine moves items along 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
+import os
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from p311desk import outbox, publishing, spaces
 from p311desk import proposals as P
 from p311desk.db import Database
-from p311desk.errors import Cancelled, ValidationError
-from p311desk.models import Component, Meeting, ParticipationSession, Space
+from p311desk.errors import N_, Cancelled, DomainError, ValidationError
+from p311desk.i18n import _
+from p311desk.models import Component, Meeting, OutboxItem, ParticipationSession, Proposal, Space
 from sync import importfiles
 from sync.capabilities import Capabilities, probe
 from sync.client import DecidimClient
-from sync.documents import document
 from sync.errors import (
     NotAPlatform,
     PlatformError,
     PlatformRefused,
     PlatformServerError,
     PlatformUnreachable,
+    SignInFailed,
     SignInRequired,
 )
+from sync.messages import explain
 from sync.platforms import ClientFactory, client_for, credentials
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 
-API_OPERATIONS = {"create_proposal", "update_proposal", "withdraw_proposal", "close_meeting"}
+API_OPERATIONS = {"create_proposal", "update_proposal", "withdraw_proposal", "close_meeting", outbox.COMMENT}
 IDEMPOTENT = {"update_proposal", "withdraw_proposal"}
-LOOKUP_MARGIN = dt.timedelta(minutes=5)
+# A lost answer is looked for among the platform's newest objects: those after the highest id we
+# knew before the attempt (Decidim numbers records in creation order), else — nothing known yet —
+# those published since the day before the attempt (a laptop's clock may be off by hours).
+LOOKUP_MARGIN = dt.timedelta(days=1)
 LOOKUP_PAGES = 20
+
+
+class PushRunning(DomainError):
+    msgid = N_("A push is already running (in another window or at the command line). Wait for it to "
+               "finish, then push again.")
+
+
+@contextmanager
+def push_lock(db: Database) -> Iterator[None]:
+    """One push (or reconcile) at a time across processes: a lock file beside the database."""
+    path = Path(db.path).with_name(Path(db.path).name + ".push.lock")
+    handle = open(path, "a+b")  # noqa: SIM115 - held for the whole push
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise PushRunning() from None
+    try:
+        yield
+    finally:
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        finally:
+            handle.close()
 
 
 @dataclass
@@ -83,6 +131,8 @@ class PushReport:
     seconds: float = 0.0
     cancelled: bool = False
     stopped: str | None = None
+    sign_in_needed: bool = False  # stopped because the sign-in expired or is missing: sign in, push again
+    pending: int = 0        # still waiting to be sent after this push (counted at the end)
     messages: list[str] = field(default_factory=list)
     files: list[importfiles.HandOver] = field(default_factory=list)
 
@@ -113,7 +163,7 @@ class _CannotSend(Exception):
 class _Target:
     """A session linked to the platform: where its items go."""
 
-    session_id: uuid.UUID
+    session_id: uuid.UUID | None
     language: str
     status: str
     proposals_component: str | None
@@ -146,7 +196,15 @@ def _targets(s, host: str, session_id: uuid.UUID | None) -> dict[uuid.UUID, _Tar
 
 
 def _norm(text: str | None) -> str:
-    return re.sub(r"\s+", " ", (text or "").strip()).casefold()
+    """Our text as compared with the platform's: spaces collapse, case folds."""
+    return re.sub(r"\s+", " ", text or "").strip().casefold()
+
+
+def _norm_platform(text: str | None) -> str:
+    """The platform's stored text as compared with ours: Decidim sanitises (HTML paragraphs and
+    line breaks, entities), so its tags go, then entities are read, then spaces collapse."""
+    text = re.sub(r"<[^>]+>", " ", text or "")
+    return _norm(html.unescape(text))
 
 
 def _texts(node: dict, name: str) -> dict[str, str]:
@@ -164,38 +222,87 @@ class Engine:
         self.cancel = cancel
         self.progress = progress or (lambda done, total, message="": None)
         self.report = PushReport(info.name, info.host)
+        self.sessions_only = False  # a push of one session leaves session-less comments alone
+        # The answer of the last item sent, recorded in the same commit as the next item's
+        # "sending" (one commit per item instead of two). A crash in between leaves that item in
+        # "sending", which the next push treats as unknown and looks up: never sent twice.
+        self._sent_later: tuple[uuid.UUID, str] | None = None
+
+    @contextmanager
+    def _write(self):
+        with self.db.write() as s:
+            self._flush(s)
+            yield s
+
+    def _flush(self, s) -> None:
+        if self._sent_later is not None:
+            item_id, remote = self._sent_later
+            self._sent_later = None
+            outbox.record_sent(s, item_id, remote)
+
+    def flush(self) -> None:
+        if self._sent_later is not None:
+            with self._write():
+                pass
 
     # --- sending ---------------------------------------------------------------------------
+    def _mine(self, item: outbox.ItemInfo, targets: dict) -> bool:
+        if item.session_id is not None:
+            return item.session_id in targets
+        if self.sessions_only or item.operation != outbox.COMMENT:
+            return False
+        host = (item.payload or {}).get("platform")
+        return host == self.host or (not host and self.info.is_default)
+
+    def _target(self, item: outbox.ItemInfo, targets: dict) -> _Target:
+        if item.session_id is not None:
+            return targets[item.session_id]
+        locale = (item.payload or {}).get("locale") or "ca"
+        return _Target(None, locale, "", None, None, None, (locale,))
+
     def run(self, targets: dict[uuid.UUID, _Target]) -> None:
         handled: set[uuid.UUID] = set()
         with self.db.read() as s:
             total = sum(outbox.unsynced_count(s, sid) for sid in targets)
         done = 0
-        while True:
-            with self.db.read() as s:
-                due = [i for i in outbox.due(s) if i.session_id in targets and i.id not in handled]
-            if not due:
-                break
-            for item in due:
-                if self.cancel is not None and self.cancel.is_set():
-                    raise Cancelled()
-                handled.add(item.id)
-                self._route(item, targets[item.session_id])
-                done += 1
-                self.progress(min(done, total), total, item.operation)
+        try:
+            while True:
+                self.flush()  # what the last round sent frees what depends on it
+                with self.db.read() as s:
+                    due = [i for i in outbox.due(s) if self._mine(i, targets) and i.id not in handled]
+                if not due:
+                    break
+                for item in due:
+                    if self.cancel is not None and self.cancel.is_set():
+                        raise Cancelled()
+                    handled.add(item.id)
+                    self._route(item, self._target(item, targets))
+                    done += 1
+                    self.progress(min(done, total), total, item.operation)
+        finally:
+            self.flush()
         self._carry_results(targets)
+
+    def can_send(self, op: str, target: _Target) -> bool:
+        """Whether ``op`` goes by API to this platform (else by file, or by hand)."""
+        if op == outbox.COMMENT:
+            return self.caps.comments
+        if op == "close_meeting":
+            return bool(self.caps.close_meetings and target.meeting_id and target.meetings_component)
+        return op in API_OPERATIONS and self.caps.create_proposals
 
     def _route(self, item: outbox.ItemInfo, target: _Target) -> None:
         op = item.operation
-        can = (op == "close_meeting" and self.caps.close_meetings) or \
-              (op != "close_meeting" and op in API_OPERATIONS and self.caps.create_proposals)
-        if op == "close_meeting" and not (target.meeting_id and target.meetings_component):
-            can = False
+        can = self.can_send(op, target)
         if op in API_OPERATIONS and can:
             self._send(item, target)
+        elif item.status == outbox.UNKNOWN and op in outbox.LOOKED_UP:
+            # Restored from a backup (or a lost answer) on a line that writes by file: look
+            # before the item goes into a file again.
+            self._resolve_by_looking(item, target)
         elif op in ("update_proposal", "withdraw_proposal") and item.status != outbox.UNKNOWN:
             # No API can change it here: the administrator does it by hand.
-            with self.db.write() as s:
+            with self._write() as s:
                 outbox.mark_waiting_upload(s, item.id, self.host,
                                            "this platform's API cannot change proposals: change it by hand")
             self.report.waiting += 1
@@ -222,16 +329,29 @@ class Engine:
             self.report.blocked += 1
             self.report.messages.append(str(why))
 
+    def _resolve_by_looking(self, item: outbox.ItemInfo, target: _Target) -> None:
+        try:
+            remote = self._look(item, target)
+        except (_Again, _CannotSend):
+            self.report.unknown += 1
+            return
+        with self._write() as s:
+            if remote is not None:
+                outbox.record_sent(s, item.id, remote, how="found", message="found on the platform")
+                self.report.found += 1
+            else:
+                outbox.record_not_found(s, item.id, "not on the platform: it goes into the next file")
+
     def _attempt(self, item_id: uuid.UUID, target: _Target) -> None:
         with self.db.read() as s:
             item = outbox.get(s, item_id)
         if item.status == outbox.UNKNOWN:
             if item.operation in IDEMPOTENT:
-                with self.db.write() as s:
+                with self._write() as s:
                     outbox.record_not_found(s, item_id, "safe to send again (it sets the same values)")
             else:
                 remote = self._look(item, target)
-                with self.db.write() as s:
+                with self._write() as s:
                     if remote is not None:
                         outbox.record_sent(s, item_id, remote, how="found",
                                            message="found on the platform after a lost answer")
@@ -240,45 +360,52 @@ class Engine:
                     outbox.record_not_found(s, item_id)
         elif item.status not in (outbox.PENDING, outbox.FAILED):
             return
-        with self.db.write() as s:
+        with self._write() as s:
             name, variables = self._build(s, item, target)
             request = {"document": name, "variables": variables}
             outbox.begin_sending(s, item_id, request, platform=self.host)
         # "sending" is committed: whatever happens next, the item has a state.
         try:
-            data = self.client.execute(self.client.doc(name), variables,
-                                       idempotent=False)
+            data = self.client.execute(self.client.doc(name), variables, idempotent=False)
         except PlatformUnreachable as err:
             self._transient(item, err.message(), None)
         except PlatformServerError as err:
             self._transient(item, err.message(), err.params.get("status"))
         except PlatformRefused as err:
-            with self.db.write() as s:
-                outbox.record_rejected(s, item_id, str(err.params.get("message") or err.message()))
+            raw = str(err.params.get("message") or err.message())
+            with self._write() as s:
+                outbox.record_rejected(s, item_id, raw)
             self.report.rejected += 1
-            self.report.messages.append(err.message())
+            self.report.messages.append(_("{host} refused it: {reason}").format(host=self.host, reason=explain(raw)))
             return
-        except (SignInRequired, NotAPlatform) as err:
-            with self.db.write() as s:
+        except (SignInRequired, SignInFailed) as err:
+            # An expired or revoked sign-in is not a refusal: the request was turned away before
+            # anything was done. The item waits as it was; the user is asked to sign in again.
+            with self._write() as s:
+                outbox.record_not_sent(s, item_id, "the sign-in expired: sign in again, then push")
+            self.report.sign_in_needed = True
+            raise _Stop(err) from None
+        except NotAPlatform as err:
+            with self._write() as s:
                 outbox.record_failed(s, item_id, err.message(), retry_at=None)
             raise _Stop(err) from None
         except PlatformError as err:
             # Signing in again failed (the server kept refusing the fresh session): the request
             # itself was refused with HTTP 401 before anything was written.
-            with self.db.write() as s:
+            with self._write() as s:
                 outbox.record_failed(s, item_id, err.message(), retry_at=None)
             raise _Again() from None
         remote = self._remote_id(item.operation, data)
-        with self.db.write() as s:
-            if remote is None:
+        if remote is None:
+            with self._write() as s:
                 outbox.record_rejected(s, item_id, "the platform did not accept it (no object in the answer)")
-                self.report.rejected += 1
-                return
-            outbox.record_sent(s, item_id, remote)
+            self.report.rejected += 1
+            return
+        self._sent_later = (item_id, remote)  # committed with the next write (see __init__)
         self.report.sent += 1
 
     def _transient(self, item: outbox.ItemInfo, message: str, status: int | None) -> None:
-        with self.db.write() as s:
+        with self._write() as s:
             if item.operation in IDEMPOTENT:
                 outbox.record_failed(s, item.id, message, retry_at=None, http_status=status)
             else:
@@ -289,6 +416,10 @@ class Engine:
     # --- requests --------------------------------------------------------------------------
     def _build(self, s, item: outbox.ItemInfo, target: _Target) -> tuple[str, dict[str, Any]]:
         op = item.operation
+        if op == outbox.COMMENT:
+            p = item.payload or {}
+            return "add_comment", {"id": str(p["commentable_id"]), "type": p["commentable_type"],
+                                   "locale": p.get("locale") or target.language, "body": p["body"]}
         if op == "close_meeting":
             row = s.get(ParticipationSession, target.session_id)
             facts = publishing.closing_facts(s, target.session_id, self.host)
@@ -326,6 +457,9 @@ class Engine:
 
     @staticmethod
     def _remote_id(operation: str, data: dict) -> str | None:
+        if operation == outbox.COMMENT:
+            node = (data.get("commentable") or {}).get("addComment")
+            return str(node["id"]) if node and node.get("id") is not None else None
         comp = data.get("component") or {}
         if operation == "create_proposal":
             node = comp.get("createProposal")
@@ -339,9 +473,18 @@ class Engine:
     # --- looking ---------------------------------------------------------------------------
     def _look(self, item: outbox.ItemInfo, target: _Target) -> str | None:
         """After a lost answer: does the platform have it? Transient failures retry the look."""
+        if not (item.request or {}).get("variables"):
+            # Never begun here (restored from a backup): look for what it would send now.
+            with self.db.read() as s:
+                name, variables = self._build(s, item, target)
+            item = _with_request(item, {"document": name, "variables": variables})
         try:
             if item.operation == "close_meeting":
+                if not (target.meeting_id and target.meetings_component):
+                    return None
                 return self._meeting_closed(target)
+            if item.operation == outbox.COMMENT:
+                return self._find_comment(item)
             return self._find_proposal(item)
         except (SignInRequired, NotAPlatform) as err:
             raise _Stop(err) from None
@@ -355,10 +498,16 @@ class Engine:
         component = variables.get("componentId")
         loc = (variables.get("input") or {}).get("locale")
         started = item.last_attempt_at or item.created_at
-        since = (started - LOOKUP_MARGIN).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self.db.read() as s:
             claimed = set(outbox.remote_ids(s, self.host, "proposal").values())
             floor = outbox.newest_numeric_remote_id(s, self.host, "proposal", started)
+            # The platform's own ids we had seen (pulled) before the attempt bound the look too.
+            pulled = [int(r) for r in s.scalars(select(Proposal.decidim_id).where(
+                Proposal.platform_host == self.host, Proposal.pulled_at < started,
+                Proposal.decidim_id.is_not(None))) if str(r).isdigit()]
+        if pulled:
+            floor = max([floor or 0, *pulled])
+        since = None if floor is not None else (started - LOOKUP_MARGIN).astimezone(dt.UTC).date().isoformat()
         want = (_norm(attrs.get("title")), _norm(attrs.get("body")))
         after = None
         for _page in range(LOOKUP_PAGES):
@@ -370,12 +519,33 @@ class Engine:
                     return None  # older than what we had created before this attempt: not there
                 if str(node["id"]) in claimed:
                     continue
-                if (_norm(_texts(node, "title").get(loc)), _norm(_texts(node, "body").get(loc))) == want:
+                if (_norm_platform(_texts(node, "title").get(loc)),
+                        _norm_platform(_texts(node, "body").get(loc))) == want:
                     return str(node["id"])
             info = conn.get("pageInfo") or {}
             if not info.get("hasNextPage"):
                 return None
             after = info.get("endCursor")
+        return None
+
+    def _find_comment(self, item: outbox.ItemInfo) -> str | None:
+        variables = (item.request or {}).get("variables") or {}
+        with self.db.read() as s:
+            claimed = set(s.scalars(select(OutboxItem.remote_id).where(
+                OutboxItem.operation == outbox.COMMENT, OutboxItem.platform == self.host,
+                OutboxItem.remote_id.is_not(None))))
+        data = self.client.execute(self.client.doc("comments"), {
+            "id": variables.get("id"), "type": variables.get("type"), "locale": variables.get("locale") or "ca"})
+        me = (self.client.user or {}).get("nickname")
+        want = _norm(variables.get("body"))
+        for node in reversed(((data.get("commentable") or {}).get("comments")) or []):
+            if str(node.get("id")) in claimed:
+                continue
+            author = (node.get("author") or {}).get("nickname")
+            if me and author and author != me:
+                continue
+            if _norm_platform(node.get("body")) == want:
+                return str(node["id"])
         return None
 
     def _meeting_closed(self, target: _Target) -> str | None:
@@ -386,7 +556,7 @@ class Engine:
 
     # --- what travels with the closure -----------------------------------------------------
     def _carry_results(self, targets: dict[uuid.UUID, _Target]) -> None:
-        with self.db.write() as s:
+        with self._write() as s:
             for sid in targets:
                 closures = outbox.session_items(s, sid, operation="close_meeting")
                 if not closures or closures[-1].status != outbox.SENT:
@@ -398,6 +568,12 @@ class Engine:
                         continue
                     outbox.begin_sending(s, item.id, {"carried_by": str(closures[-1].id)}, platform=self.host)
                     outbox.record_sent(s, item.id, message="included in the closing report")
+
+
+def _with_request(item: outbox.ItemInfo, request: dict[str, Any]) -> outbox.ItemInfo:
+    import dataclasses
+
+    return dataclasses.replace(item, request=request)
 
 
 def _client(db: Database, ref: str | None, secret: str | None, client_factory: ClientFactory,
@@ -423,12 +599,27 @@ def default_files_dir(db: Database, host: str, session_id: uuid.UUID) -> Path:
     return Path(db.path).parent / "outgoing" / host.replace(":", "_") / session_id.hex[:8]
 
 
+NO_SIGN_IN = N_("Sign in to {host} first: the platform writes only for a signed-in user. Nothing was "
+                "sent; everything waits for the next push.")
+SIGN_IN_AGAIN = N_("The sign-in to {host} expired or was revoked: sign in again, then push. Nothing was "
+                   "refused; everything waits.")
+
+
 def push(db: Database, ref: str | None = None, *, session: uuid.UUID | None = None, secret: str | None = None,
          files_dir: str | Path | None = None, fmt: str = "csv", progress: Progress | None = None,
          cancel: threading.Event | None = None, client_factory: ClientFactory = DecidimClient,
          client: DecidimClient | None = None, attempts: int = 4, wait: tuple[float, float] = (0.5, 8.0)
          ) -> PushReport:
-    """Push platform ``ref``'s linked sessions (or one): API where it can, files where it cannot."""
+    """Push platform ``ref``'s linked sessions (or one): API where it can, files where it cannot.
+
+    One push at a time (:func:`push_lock`); a second one raises :class:`PushRunning`."""
+    with push_lock(db):
+        return _push(db, ref, session=session, secret=secret, files_dir=files_dir, fmt=fmt, progress=progress,
+                     cancel=cancel, client_factory=client_factory, client=client, attempts=attempts, wait=wait)
+
+
+def _push(db: Database, ref: str | None, *, session, secret, files_dir, fmt, progress, cancel, client_factory,
+          client, attempts, wait) -> PushReport:
     started = time.perf_counter()
     info, client, own = _client(db, ref, secret, client_factory, client)
     with db.write() as s:
@@ -436,28 +627,55 @@ def push(db: Database, ref: str | None = None, *, session: uuid.UUID | None = No
         targets = _targets(s, info.host, session)
     engine = None
     try:
-        if client.credentials and client.credentials.secret and not client.signed_in:
-            client.sign_in()
-        caps = _capabilities(info, client)
-        engine = Engine(db, info, client, caps, attempts=attempts, wait=wait, cancel=cancel, progress=progress)
+        caps = None
+        report = PushReport(info.name, info.host)
         try:
-            engine.run(targets)
-        except _Stop as stop:
-            engine.report.stopped = stop.error.message()
-        except Cancelled:
-            engine.report.cancelled = True
-        if not engine.report.cancelled and not engine.report.stopped:
-            _hand_over(db, engine.report, info, caps, targets, files_dir, fmt)
+            if client.credentials and client.credentials.secret and not client.signed_in:
+                client.sign_in()
+            caps = _capabilities(info, client)
+        except (SignInFailed, SignInRequired):
+            report.stopped = _(SIGN_IN_AGAIN).format(host=info.host)
+            report.sign_in_needed = True
+        if caps is not None:
+            engine = Engine(db, info, client, caps, attempts=attempts, wait=wait, cancel=cancel, progress=progress)
+            engine.sessions_only = session is not None
+            report = engine.report
+            signed = bool(client.signed_in or (client.credentials and client.credentials.secret))
+            if not signed and _needs_api(db, engine, targets):
+                # Anonymous, the platform would refuse every write: stop before any is tried.
+                report.stopped = _(NO_SIGN_IN).format(host=info.host)
+                report.sign_in_needed = True
+            else:
+                try:
+                    engine.run(targets)
+                except _Stop as stop:
+                    report.stopped = (_(SIGN_IN_AGAIN).format(host=info.host) if report.sign_in_needed
+                                      else stop.error.message())
+                except Cancelled:
+                    report.cancelled = True
+            if not report.cancelled and (not report.stopped or report.sign_in_needed):
+                # The files need no network: they are written even when the sign-in is missing.
+                _hand_over(db, report, info, caps, targets, files_dir, fmt)
     finally:
-        report = engine.report if engine is not None else PushReport(info.name, info.host)
         report.requests = client.stats["requests"]
         report.seconds = round(time.perf_counter() - started, 3)
+        with db.read() as s:
+            report.pending = sum(1 for i in outbox.due(s, include_unknown=True)
+                                 if i.session_id in targets or (i.session_id is None and session is None
+                                                                and i.operation == outbox.COMMENT))
         if own:
             client.close()
         log.info("push %s: sent %d, found %d, unknown %d, failed %d, rejected %d, waiting %d in %.2f s",
                  info.host, report.sent, report.found, report.unknown, report.failed, report.rejected,
                  report.waiting, report.seconds)
     return report
+
+
+def _needs_api(db: Database, engine: Engine, targets: dict[uuid.UUID, _Target]) -> bool:
+    with db.read() as s:
+        due = [i for i in outbox.due(s) if engine._mine(i, targets)]
+    return any(i.operation in API_OPERATIONS and engine.can_send(i.operation, engine._target(i, targets))
+               for i in due)
 
 
 def _needs_files(s, target: _Target, caps: Capabilities) -> bool:
@@ -517,6 +735,13 @@ def reconcile(db: Database, ref: str | None, session: uuid.UUID, *, secret: str 
     """After the administrator's upload: match the platform's proposals to the ones we handed over
     (recording their ids, so no later file repeats them), see whether the meeting was closed, and
     pull the component so the cache shows the platform's view."""
+    with push_lock(db):
+        return _reconcile(db, ref, session, secret=secret, client_factory=client_factory, client=client,
+                          progress=progress, cancel=cancel)
+
+
+def _reconcile(db: Database, ref: str | None, session: uuid.UUID, *, secret, client_factory, client, progress,
+               cancel) -> ReconcileReport:
     from sync.pull import pull
 
     info, client, own = _client(db, ref, secret, client_factory, client)
@@ -538,7 +763,7 @@ def reconcile(db: Database, ref: str | None, session: uuid.UUID, *, secret: str 
                     continue
                 titles, bodies = _texts(node, "title"), _texts(node, "body")
                 for loc, title in titles.items():
-                    by_text.setdefault((_norm(title), _norm(bodies.get(loc))), []).append(rid)
+                    by_text.setdefault((_norm_platform(title), _norm_platform(bodies.get(loc))), []).append(rid)
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
         with db.write() as s:

@@ -42,6 +42,11 @@ def register(ss) -> None:
     q.add_argument("--session", required=True, help=_("the session (its id or first characters)"))
     q.add_argument("--json", action="store_true", help=_("machine-readable output"))
     q.set_defaults(func=cmd_sync_reconcile)
+    q = ss.add_parser("retry", help=_("queue refused or failed items again, once the cause is fixed"))
+    q.add_argument("items", nargs="*", metavar="ITEM", help=_("outbox item ids (or their first characters)"))
+    q.add_argument("--all", action="store_true", help=_("every refused or failed item"))
+    q.add_argument("--session", help=_("only this session's items (its id or first characters)"))
+    q.set_defaults(func=cmd_sync_retry)
     q = ss.add_parser("log", help=_("every sync attempt, its outcome and the server's message"))
     q.add_argument("--session", help=_("only this session (its id or first characters)"))
     q.add_argument("--export", metavar="FILE", help=_("write the log to FILE (.csv or .json)"))
@@ -74,17 +79,14 @@ def cmd_sync_push(args, ctx) -> int:
     if args.json:
         ctx.print(json.dumps(report.as_json(), ensure_ascii=False, indent=2, default=str))
         return 1 if report.stopped else 0
-    ctx.print(_("Pushed to {platform}: {sent} sent, {found} found after a lost answer, {waiting} waiting for "
-                "the administrator, {unknown} unknown, {failed} failed, {rejected} refused.").format(
-        platform=report.platform, sent=report.sent, found=report.found, waiting=report.waiting,
-        unknown=report.unknown, failed=report.failed, rejected=report.rejected))
+    ctx.print(push_summary(report))
     for handed in report.files:
         ctx.print("  " + _("Files for the administrator in {folder}").format(folder=handed.directory))
         for f in handed.files:
             ctx.print("    " + os.path.basename(f.path))
     for message in report.messages:
         ctx.print("  " + message)
-    if report.unknown or report.failed:
+    if report.unknown or report.failed or report.pending:
         ctx.print("  " + _("Push again later: what is unknown is looked up on the platform first, never sent twice."))
     ctx.print("  " + ngettext("{n} request in {seconds} s.", "{n} requests in {seconds} s.",
                               report.requests).format(n=report.requests, seconds=report.seconds))
@@ -92,6 +94,40 @@ def cmd_sync_push(args, ctx) -> int:
         from p311desk.errors import InvalidTransition
 
         raise InvalidTransition("The push stopped: {reason}", reason=report.stopped)
+    return 0
+
+
+def push_summary(report) -> str:
+    """What a push did, counted as it happened: sent, found, waiting, refused, still to send."""
+    if not (report.sent or report.found or report.waiting or report.rejected or report.pending or report.unknown
+            or report.failed):
+        return _("Nothing to push to {platform}.").format(platform=report.platform)
+    return _("Pushed to {platform}: {sent} sent, {found} found already there, {waiting} waiting for the "
+             "administrator's upload, {rejected} refused, {pending} still to send.").format(
+        platform=report.platform, sent=report.sent, found=report.found, waiting=report.waiting,
+        rejected=report.rejected, pending=report.pending)
+
+
+def cmd_sync_retry(args, ctx) -> int:
+    from p311desk.errors import ValidationError
+
+    sid = _session_id(ctx, args.session)
+    if not args.items and not args.all:
+        raise ValidationError("Name the items to retry, or give --all.")
+    retryable = (outbox.REJECTED, outbox.FAILED)
+    with ctx.db.write() as s:
+        if args.all:
+            rows = [outbox.info(i) for i in outbox.all_items(s, states=retryable, session_id=sid)]
+        else:
+            rows = [outbox.find_item(s, ref) for ref in args.items]
+            wrong = [r for r in rows if r.status not in retryable]
+            if wrong:
+                raise ValidationError("Item {id} is {status}: only refused or failed items are retried.",
+                                      id=str(wrong[0].id)[:8], status=wrong[0].status)
+        for row in rows:
+            outbox.retry(s, row.id, "retry requested by the user")
+    ctx.print(ngettext("{n} item queued again: push to send it.", "{n} items queued again: push to send them.",
+                       len(rows)).format(n=len(rows)))
     return 0
 
 
@@ -145,6 +181,7 @@ def cmd_sync_log(args, ctx) -> int:
     for line in lines:
         status = f" HTTP {line.http_status}" if line.http_status else ""
         message = f" — {line.message}" if line.message else ""
-        ctx.print(f"{format_local(line.at, '%Y-%m-%d %H:%M:%S')}  {line.operation or '-'}  "
+        item = str(line.item_id)[:8] if line.item_id else "-"
+        ctx.print(f"{format_local(line.at, '%Y-%m-%d %H:%M:%S')}  {item}  {line.operation or '-'}  "
                   f"{line.event}{status}{message}")
     return 0

@@ -223,9 +223,8 @@ class Store:
               "en": "Participatory budget 2027"}, proposals),
             ("2", "process", "pla-accio-municipal",
              {"ca": "Pla d'acció municipal", "es": "Plan de acción municipal", "en": "Municipal action plan"}, 30),
-            ("3", "assembly", "consell-barri",
-             {"ca": "Consell de Barri de Vilaprova", "es": "Consejo de Barrio de Vilaprova",
-              "en": "Vilaprova neighbourhood council"}, 12),
+            # Only the organisation's default language (Catalan), as an administrator may leave it.
+            ("3", "assembly", "consell-barri", {"ca": "Consell de Barri de Vilaprova"}, 12),
         ]
         category_id = 200
         for space_id, kind, slug, title, n_proposals in plan:

@@ -37,6 +37,13 @@ def _error(message: str, code: str = "VALIDATION_ERROR") -> graphql.GraphQLError
     return graphql.GraphQLError(message, extensions={"code": code})
 
 
+def _as_html(text: str) -> str:
+    import html
+
+    parts = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+    return "".join(f"<p>{html.escape(p, quote=False).replace(chr(10), '<br>')}</p>" for p in parts)
+
+
 def _check_proposal(store: Store, component_id: str, attrs: dict[str, Any]) -> None:
     title = (attrs.get("title") or "").strip()
     if not (TITLE_MIN <= len(title) <= TITLE_MAX):
@@ -56,7 +63,9 @@ def create_proposal(ctx: graph.Context, component, _info, input: dict) -> dict:
     with store.lock:
         pid = store.next_id()
         now = store.now()
-        p = Proposal(pid, component.id, {locale: attrs["title"].strip()}, {locale: attrs["body"].strip()},
+        # Decidim sanitises what it stores: the body as HTML paragraphs, entities escaped, runs of
+        # spaces kept as typed inside the paragraph.
+        p = Proposal(pid, component.id, {locale: attrs["title"].strip()}, {locale: _as_html(attrs["body"])},
                      now, now, address=attrs.get("address"), latitude=attrs.get("latitude"),
                      longitude=attrs.get("longitude"),
                      taxonomy_ids=[str(t) for t in attrs.get("taxonomies") or []])
