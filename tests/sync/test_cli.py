@@ -92,11 +92,12 @@ def test_end_to_end_as_processes_without_a_keyring(tmp_path):
 
         r = call("platforms", "add", "Prova", f"http://127.0.0.1:{port}")
         assert r.returncode == 0 and "directly" in r.stdout, r.stderr
-        # No keyring: the secret comes from standard input, is used once, and nothing is written.
+        # No keyring: the secret comes from standard input and is used once; the account (never
+        # the secret) is recorded, so later commands sign in with $P311DESK_SECRET.
         r = call("sync", "login", "Prova", "--api-key", API_KEY, stdin=API_SECRET + "\n")
-        assert r.returncode == 0 and "no keyring" in r.stderr and "nothing was written" in r.stderr
+        assert r.returncode == 0 and "no keyring" in r.stderr and "not remembered (the account is)" in r.stderr
         r = call("platforms", "list", "--json")
-        assert json.loads(r.stdout)[0]["account"] is None
+        assert json.loads(r.stdout)[0]["account"] == API_KEY
         r = call("sync", "pull", "Prova", "--api-key", API_KEY, "--json", secret=API_SECRET)
         assert r.returncode == 0, r.stderr
         summary = json.loads(r.stdout)
