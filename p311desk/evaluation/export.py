@@ -56,7 +56,7 @@ def export_results(s: Session, session_id: uuid.UUID, path: str | Path, lang: st
     res = service.results(s, session_id, lang)
     if not res.closed:
         raise ValidationError("The evaluation is still taking answers: close it to export its results.")
-    summary = [[_("Answers"), res.answers, None], [_("Present"), res.present, None],
+    summary = [[_("Answers"), res.answers, None], [_("People present"), res.present, None],
                [_("Response rate"), round(res.response_rate, 4) if res.response_rate is not None else None, None]]
     summary += [[q.text, q.n, round(q.mean, 2) if q.mean is not None else None] for q in res.questions]
     dist = [[q.text, label, count, round(count / q.n, 4) if q.n else None]

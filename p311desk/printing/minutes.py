@@ -139,6 +139,11 @@ def content(s: Session, session_id: uuid.UUID, job: Job) -> Minutes:
     # --- votes
     blocks.extend(vote_blocks(s, session_id, job))
 
+    # --- evaluation (issue 18)
+    from p311desk.printing.minutes_evaluation import evaluation_blocks
+
+    blocks.extend(evaluation_blocks(s, session_id, job))
+
     # --- audit head and signatures
     head = audit.head(s)
     count, last = head.count, head.hash
