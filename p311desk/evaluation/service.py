@@ -285,7 +285,13 @@ def answer(s: Session, session_id: uuid.UUID, values: list[Any], *, code: str | 
     if channel not in CHANNELS:
         raise ValidationError("Unknown channel: {channel}", channel=channel)
     form = _taking_answers(s, session_id)
-    stored = forms.check_answer(forms.parse_questions(form.questions), list(values))
+    return _put(s, form, forms.parse_questions(form.questions), values, code, form_id, channel)
+
+
+def _put(s: Session, form: EvaluationForm, questions: tuple[Question, ...], values: list[Any],
+         code: str | None, form_id: str | None, channel: str) -> Receipt:
+    session_id = form.session_id
+    stored = forms.check_answer(questions, list(values))
     s.connection().exec_driver_sql("PRAGMA secure_delete=ON")  # the previous box is zeroed, not freed
     who: dict[str, Any] = {"channel": channel}
     if code is not None:
@@ -299,6 +305,7 @@ def answer(s: Session, session_id: uuid.UUID, values: list[Any], *, code: str | 
     elif channel != "paper":
         raise ValidationError("An answer at the kiosk needs a check-in code or a one-time code.")
     box = _box(s, form)
+    box.answers = _checked_box(box.answers)
     key = secrets.token_hex(8)
     held = {k for k, _v in box.answers}
     while key in held:
@@ -325,9 +332,10 @@ def answer_at_kiosk(s: Session, session_id: uuid.UUID, code: str, values: list[A
 def answer_paper(s: Session, session_id: uuid.UUID, digits: list[str], texts: list[str] | tuple[str, ...] = (),
                  form_id: str | None = None) -> Receipt:
     """A keyed paper form: one digit per question with boxes, the free texts, the form's id."""
-    form = _form_row(s, session_id)
-    values = forms.parse_digits(forms.parse_questions(form.questions), list(digits), list(texts))
-    return answer(s, session_id, values, form_id=form_id, channel="paper")
+    form = _taking_answers(s, session_id)
+    questions = forms.parse_questions(form.questions)
+    values = forms.parse_digits(questions, list(digits), list(texts))
+    return _put(s, form, questions, values, None, form_id, "paper")
 
 
 def _truncate_log_after_commit(s: Session) -> None:
@@ -369,8 +377,19 @@ def close_evaluation(s: Session, session_id: uuid.UUID) -> FormInfo:
 
 # --- results -----------------------------------------------------------------------------------
 
+def _checked_box(box: Any) -> list[list[Any]]:
+    """The box as stored, or a refusal in one sentence when it was edited behind the app's back."""
+    if box is None:
+        return []
+    if not isinstance(box, list) or not all(
+            isinstance(a, list) and len(a) == 2 and isinstance(a[0], str) and isinstance(a[1], list) for a in box):
+        raise ValidationError("The stored answers of this evaluation are damaged (edited outside p311desk); "
+                              "restore a backup.")
+    return box
+
+
 def _answers(s: Session, form_id: uuid.UUID) -> list[list[Any]]:
-    box = s.scalar(select(EvaluationBox.answers).where(EvaluationBox.form_id == form_id)) or []
+    box = _checked_box(s.scalar(select(EvaluationBox.answers).where(EvaluationBox.form_id == form_id)))
     return [values for _key, values in box]
 
 
@@ -417,7 +436,7 @@ def trend(s: Session, series: str, lang: str | None = None) -> Trend:
         form = forms_by_session.get(r.id)
         if form is None or not (form.closed_at is not None or r.status == "closed"):
             continue
-        answers = [values for _key, values in boxes.get(form.id) or []]
+        answers = [values for _key, values in _checked_box(boxes.get(form.id))]
         total += len(answers)
         items.append(summaries.SeriesSession(str(r.id), r.title, _date(r), forms.parse_questions(form.questions),
                                              answers))

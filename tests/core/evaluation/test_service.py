@@ -186,3 +186,52 @@ def test_response_rate_with_nobody_present_is_none(db):
         evaluation.close_evaluation(s, room.session_id)
     with db.read() as s:
         assert evaluation.results(s, room.session_id).response_rate is None
+
+
+def test_a_box_edited_behind_the_apps_back_is_one_sentence(db):
+    import sqlite3
+
+    from p311desk.errors import ValidationError
+
+    room = make_room(db, 2)
+    with db.write() as s:
+        evaluation.answer_paper(s, room.session_id, ["4", "4", "4", "4"])
+        evaluation.close_evaluation(s, room.session_id)
+    con = sqlite3.connect(db.path)
+    con.execute("""UPDATE evaluation_box SET answers = '{"x": 1}'""")
+    con.commit()
+    con.close()
+    with db.read() as s, pytest.raises(ValidationError, match="damaged"):
+        evaluation.results(s, room.session_id)
+
+
+def test_two_windows_keying_the_same_form_id_record_it_once(tmp_path):
+    import threading
+
+    from p311desk.db import Database
+
+    first = Database(tmp_path / "p311desk.db")
+    room = make_room(first, 2)
+    with first.write() as s:
+        form_id = evaluation.issue_slips(s, room.session_id, 1)[0]
+    second = Database(tmp_path / "p311desk.db")
+    outcomes = []
+
+    def key(db):
+        try:
+            with db.write() as s:
+                evaluation.answer_paper(s, room.session_id, ["3", "3", "3", "3"], form_id=form_id)
+            outcomes.append("ok")
+        except evaluation.EvaluationRefused as err:
+            outcomes.append(err.message())
+
+    threads = [threading.Thread(target=key, args=(d,)) for d in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with first.read() as s:
+        assert evaluation.get_form(s, room.session_id).answers == 1
+    assert sorted(outcomes)[0].endswith("has been answered already.") and "ok" in outcomes
+    first.close()
+    second.close()
