@@ -38,6 +38,10 @@ from ui.kiosk import STYLE, _digest
 from ui.workers import Op, error_text, write_op
 
 WELCOME, QUESTION, THANKS, LOCKED = range(4)
+# Answer buttons: a scale reads left to right (number over its label); they must fit 1024×600.
+LEVEL_STYLE = """
+#kiosk QPushButton[level="true"] { font-size: 17pt; padding: 8px 10px; }
+"""
 THANKS_MS = 2500
 
 
@@ -56,7 +60,7 @@ class EvaluationKiosk(QWidget):
         self.index = 0
         self.values: list = []
         self.setObjectName("kiosk")
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(STYLE + LEVEL_STYLE)
         self.setAccessibleName(_("Evaluation kiosk"))
         with ctx.db.read() as s:
             info = sessions.get_session(s, session_id)
@@ -66,7 +70,7 @@ class EvaluationKiosk(QWidget):
         self.lang = info.language
         self.questions = form.questions
 
-        self.title = QLabel(_("Evaluation of the session") + " — " + info.title)
+        self.title = QLabel(info.title)
         self.title.setObjectName("kioskTitle")
         self.title.setWordWrap(True)
         self.title.setAlignment(Qt.AlignCenter)
@@ -263,24 +267,28 @@ class EvaluationKiosk(QWidget):
     def _show(self, index: int) -> None:
         self.index = index
         q = self.questions[index]
-        self.step.setText(_("Question {n} of {total}").format(n=index + 1, total=len(self.questions)))
+        self.step.setText(_("Evaluation of the session") + " · " +
+                          _("Question {n} of {total}").format(n=index + 1, total=len(self.questions)))
         self.wording.setText(q.wording(self.lang))
         labels = q.level_labels(self.lang)
         while len(self.level_buttons) < len(labels):  # made once, reused by every question
             n = len(self.level_buttons) + 1
             b = QPushButton()
             b.setObjectName(f"kioskLevel_{n}")
+            b.setProperty("level", True)
             b.setCheckable(True)
-            b.setMinimumHeight(56)
+            b.setMinimumHeight(64)
             b.clicked.connect(lambda _on=False, v=n: self._choose(v))
             self.level_buttons.append(b)
         for b in self.level_buttons:
             self.grid.removeWidget(b)
             b.hide()
-        columns = 1 if len(labels) <= 5 else 2
+        # a scale of up to 5 points in one row (1 … 5, left to right); longer lists in two columns
+        across = q.kind == evaluation.SCALE and len(labels) <= 5
+        columns = len(labels) if across else 2
         for i, label in enumerate(labels):
             b = self.level_buttons[i]
-            b.setText(f"{i + 1}   {label}" if label != str(i + 1) else label)
+            b.setText((f"{i + 1}\n{label}" if across else f"{i + 1}   {label}") if label != str(i + 1) else label)
             b.setAccessibleName(label)
             b.setChecked(self.values[index] == i + 1)
             self.grid.addWidget(b, i // columns, i % columns)

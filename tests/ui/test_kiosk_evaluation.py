@@ -55,7 +55,7 @@ def test_answer_by_keys_and_clicks_once_then_refused(qtbot, kiosk, db, wait_idle
     qtbot.mouseClick(_find(k, QPushButton, "kioskBack"), Qt.LeftButton)
     assert k.wording.text() == "Què us ha semblat la durada?" and k.level_buttons[2].isChecked()
     qtbot.mouseClick(_find(k, QPushButton, "kioskLevel_5"), Qt.LeftButton)
-    assert _find(k, QPushButton, "kioskLevel_3").text() == "3   Força"
+    assert _find(k, QPushButton, "kioskLevel_3").text() == "3\nForça"
     qtbot.keyClick(k.focusWidget(), Qt.Key_3)
     qtbot.mouseClick(_find(k, QPushButton, "kioskSkip"), Qt.LeftButton)
     # the free text, then Enter sends
