@@ -121,3 +121,27 @@ def test_series_field_on_the_sessions_page(qtbot, window, db, wait_idle):
     with db.read() as s:
         rows = sessions.list_sessions(s)
     assert [(r.title, r.series) for r in rows] == [("Dijous de desembre", "Dijous GOmunicipal")]
+
+
+def test_print_page_generates_evaluation_forms_only_on_request(qtbot, window, db, wait_idle):
+    from PySide6.QtWidgets import QSpinBox
+
+    from tests.ui.test_print_page import _pick
+
+    room = make_room(db, 2)
+    window.ctx.set_current_session(room.session_id)
+    page = window.go_to("print")
+    wait_idle(window)
+    _pick(qtbot, page.findChild(QComboBox, "printKind"), "evaluation")
+    qtbot.wait(600)
+    wait_idle(window)
+    assert page._current is None  # no live preview: generating issues form ids
+    count = page.count
+    assert isinstance(count, QSpinBox) and count.isVisible()
+    count.setValue(3)
+    qtbot.mouseClick(page.findChild(QPushButton, "printGenerate"), Qt.LeftButton)
+    qtbot.waitUntil(lambda: page._current is not None, timeout=15000)
+    wait_idle(window)
+    assert page.document.pageCount() == 3
+    with db.read() as s:
+        assert evaluation.get_form(s, room.session_id).slips == 3

@@ -37,7 +37,8 @@ from p311desk.i18n import LANGUAGES, _, ngettext
 from ui.pages import Page
 from ui.workers import Op
 
-PER_PAGE = {"credentials": [8, 24, 10, 4], "ballots": [0, 8, 4, 2, 1], "handout": [1, 2, 4], "forms": [1, 2]}
+PER_PAGE = {"credentials": [8, 24, 10, 4], "ballots": [0, 8, 4, 2, 1], "handout": [1, 2, 4], "forms": [1, 2],
+            "evaluation": [1, 2]}
 PREVIEW_DELAY_MS = 450
 
 
@@ -206,7 +207,7 @@ class PrintPage(Page):
             self.per_page: kind in PER_PAGE,
             self.sort: kind in ("credentials", "signatures", "absent"),
             self.question: kind == "ballots",
-            self.count: kind in ("forms", "ballots", "handout"),
+            self.count: kind in ("forms", "ballots", "handout", "evaluation"),
             self.blank_rows: kind == "signatures",
             self.url: kind == "handout",
         }
@@ -222,7 +223,7 @@ class PrintPage(Page):
             kind=kind, lang=self.lang.currentData(), paper=self.paper.currentText(),
             per_page=self.per_page.currentData() if kind in PER_PAGE else None, sort=self.sort.currentData(),
             question_id=self.question.currentData() if kind == "ballots" else None,
-            count=self.count.value() if kind in ("forms", "ballots", "handout") else None,
+            count=self.count.value() if kind in ("forms", "ballots", "handout", "evaluation") else None,
             blank_rows=self.blank_rows.value(), url=self.url.text().strip() or None)
 
     def activate(self) -> None:
@@ -271,7 +272,9 @@ class PrintPage(Page):
         if self.session is None:
             return
         if self.kind_id in printing.WRITES:
-            self.status.setText(_("Generating ballots issues new signed serials: press Generate when ready."))
+            self.status.setText(_("Generating evaluation forms issues new form ids: press Generate when ready.")
+                                if self.kind_id == "evaluation" else
+                                _("Generating ballots issues new signed serials: press Generate when ready."))
             return
         self.status.setText(_("Generating…"))
         self._timer.start()
