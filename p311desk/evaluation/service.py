@@ -349,7 +349,14 @@ def truncate_log(engine: Any) -> bool:
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        # A reader that stays (another window's long read) must not hold the kiosk up for the
+        # whole busy timeout: wait a moment only, and leave the rest to the next answer.
+        previous = cur.execute("PRAGMA busy_timeout").fetchone()[0]
+        cur.execute("PRAGMA busy_timeout=250")
+        try:
+            busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            cur.execute(f"PRAGMA busy_timeout={int(previous)}")
         cur.close()
         return not busy
     except Exception as err:  # noqa: BLE001 - the answer is committed; truncating is extra

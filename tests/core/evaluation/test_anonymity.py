@@ -141,3 +141,25 @@ def test_paper_forms_keyed_in_order_leave_no_order_in_the_box(db):
     con.close()
     assert sorted(stored) == truth
     assert _hits(stored, truth) <= CHANCE_LIMIT and _hits(stored[::-1], truth) <= CHANCE_LIMIT
+
+
+def test_a_reader_that_stays_delays_the_truncation_not_the_answer(db):
+    import time
+
+    room = make_room(db, 2)
+    reader = sqlite3.connect(db.path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM evaluation_box").fetchone()  # holds a snapshot
+    try:
+        t0 = time.perf_counter()
+        with db.write() as s:
+            evaluation.answer_paper(s, room.session_id, ["4", "4", "4", "4"], ["text left in the log"])
+        assert time.perf_counter() - t0 < 3  # not the 8 s busy timeout
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    with db.write() as s:  # the next answer truncates what the first one could not
+        evaluation.answer_paper(s, room.session_id, ["3", "3", "3", "3"])
+    wal = db.path.with_name(db.path.name + "-wal")
+    assert not wal.exists() or b"text left in the log" not in wal.read_bytes()
+    assert db.path.read_bytes().count(b"text left in the log") == 1
