@@ -106,17 +106,23 @@ def _form(c, job, x, y, w, h, when, questions, form_id) -> None:
             c.rect(cx, y_box, box, box)
             c.setFillColorRGB(*GREY)
             c.setFont(FONT_BOLD, 10 * scale)
-            c.drawString(cx + box + 1.5 * MM, y_box + box / 2 - 3.5 * scale, str(i + 1))
+            digit_x = cx + box + 1.5 * MM
+            c.drawString(digit_x, y_box + box / 2 - 3.5 * scale, str(i + 1))
+            if label == str(i + 1):
+                continue
             c.setFillColorRGB(0, 0, 0)
             c.setFont(FONT, label_size)
-            if label != str(i + 1):
+            if small:  # half a page: the label beside its digit, one line per question saved
+                lx = digit_x + c.stringWidth(str(i + 1), FONT_BOLD, 10 * scale) + 1.2 * MM
+                c.drawString(lx, y_box + box / 2 - 3 * scale, ellipsize(label, FONT, label_size, cx + cell - lx - 1 * MM))
+            else:
                 for k, part in enumerate(wrap_lines(label, FONT, label_size, cell - 2 * MM, 2)):
                     c.drawString(cx, y_box - (k + 1) * (label_size + 1.5), part)
-        y_cur = y_box - 2 * (label_size + 1.5) - 5 * MM * scale
+        y_cur = y_box - (2 * MM if small else 2 * (label_size + 1.5)) - (2.5 if small else 5) * MM
     if free:
         # The free-text questions come last on the page; their lines take what room is left.
-        bottom = y + 8 * MM
-        gap = 8 * MM * scale
+        bottom = y + 6 * MM
+        gap = (7 if small else 8) * MM
         c.setStrokeColorRGB(0.6, 0.6, 0.6)
         c.setLineWidth(0.4)
         n_lines = max(2, int((y_cur - bottom) // gap) // len(free))
