@@ -540,6 +540,86 @@ class SessionClosing(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+# --- accountability (p311desk/accountability) ---------------------------------------------------
+
+
+class AccountabilityPlan(Tracked, Base):
+    """A municipal action plan (PAM): imported from a spreadsheet, or the results of an
+    accountability component pulled from a platform (one plan per component)."""
+
+    __tablename__ = "accountability_plan"
+    __audit_entity__ = "accountability_plan"
+    title: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(20), default="spreadsheet")  # spreadsheet | platform
+    language: Mapped[str] = mapped_column(String(5), default="ca")
+    source_file: Mapped[str] = mapped_column(String(300), default="")
+    platform_host: Mapped[str | None] = mapped_column(String(255))
+    component_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("component.id", ondelete="SET NULL"))
+    decidim_component_id: Mapped[str | None] = mapped_column(String(40))
+    pulled_at: Mapped[dt.datetime | None]
+    __table_args__ = (
+        Index("uq_accountability_plan_remote", "platform_host", "decidim_component_id", unique=True),
+    )
+
+
+class AccountabilityItem(Tracked, Base):
+    """One node of a plan: a strategic objective, a specific objective or an action (a leaf).
+
+    ``number`` is the action's number in the plan (1, 2, ... in plan order; NULL for objectives),
+    ``code`` the plan's own numbering ("1.2.3") when it has one. Progress and planned progress are
+    0-100 (NULL: not reported); ``planned`` is the file's plan when it gives one, else the figures
+    interpolate between the dates. Budget in euros."""
+
+    __tablename__ = "accountability_item"
+    __audit_entity__ = "accountability_item"
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accountability_plan.id"), index=True)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accountability_item.id"), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    number: Mapped[int | None] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40), default="")
+    title: Mapped[dict[str, str]] = mapped_column(default=dict)
+    description: Mapped[dict[str, str]] = mapped_column(default=dict)
+    responsible: Mapped[str] = mapped_column(String(300), default="")
+    sdgs: Mapped[list[Any]] = mapped_column(default=list)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    progress: Mapped[float | None] = mapped_column(Float)
+    planned: Mapped[float | None] = mapped_column(Float)
+    budget: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"id", "key", "name": {locale: text}}
+    classification: Mapped[list[Any]] = mapped_column(default=list)  # [{"kind", "id", "name"}]
+    decidim_id: Mapped[str | None] = mapped_column(String(40))
+    reference: Mapped[str | None] = mapped_column(String(80))
+    commentable_type: Mapped[str | None] = mapped_column(String(80))
+    remote_updated_at: Mapped[dt.datetime | None]
+    __table_args__ = (Index("ix_accountability_item_plan_decidim", "plan_id", "decidim_id"),)
+
+
+class AccountabilitySession(Base):
+    """Which plan an accountability session presents."""
+
+    __tablename__ = "accountability_session"
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participation_session.id"), primary_key=True)
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accountability_plan.id"), index=True)
+    linked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AccountabilityQuestion(Tracked, Base):
+    """A question asked in a session about one action. It names its author only with the
+    person's consent (``author_participant_id`` and ``author_name`` are empty otherwise)."""
+
+    __tablename__ = "accountability_question"
+    __audit_entity__ = "accountability_question"
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participation_session.id"), index=True)
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accountability_item.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_participant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("participant.id"))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    asked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 # --- sync and audit --------------------------------------------------------------------------
 
 

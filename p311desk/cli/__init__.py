@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "p311desk.cli.backup_commands",
     "p311desk.cli.print_commands",
     "p311desk.cli.evaluation_commands",
+    "p311desk.cli.accountability_commands",
 ]
 
 

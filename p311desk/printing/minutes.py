@@ -56,7 +56,7 @@ def _age_band(year: int | None, session_year: int) -> int | None:
 def content(s: Session, session_id: uuid.UUID, job: Job) -> Minutes:
     _ = job.gettext
     info = sessions.get_session(s, session_id)
-    kinds = {"meeting": _("Meeting"), "assembly": _("Assembly")}
+    kinds = {k: _(label) for k, label in sessions.KINDS.items()}
     statuses = {"draft": _("Draft"), "open": _("Open"), "closed": _("Closed")}
     title = _("Minutes") + " — " + info.title
     blocks = [Block("title", title)]
@@ -143,6 +143,11 @@ def content(s: Session, session_id: uuid.UUID, job: Job) -> Minutes:
     from p311desk.printing.minutes_evaluation import evaluation_blocks
 
     blocks.extend(evaluation_blocks(s, session_id, job))
+
+    # --- questions per action (accountability sessions)
+    from p311desk.printing.accountability import minutes_blocks
+
+    blocks.extend(minutes_blocks(s, session_id, job))
 
     # --- audit head and signatures
     head = audit.head(s)

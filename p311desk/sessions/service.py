@@ -31,7 +31,7 @@ from p311desk import audit
 from p311desk import outbox
 from p311desk.text import clean
 
-KINDS = {"meeting": N_("Meeting"), "assembly": N_("Assembly")}
+KINDS = {"meeting": N_("Meeting"), "assembly": N_("Assembly"), "accountability": N_("Accountability session")}
 STATUSES = {"draft": N_("Draft"), "open": N_("Open"), "closed": N_("Closed")}
 EDITABLE = ("title", "kind", "starts_at", "ends_at", "place", "language", "notes",
             "enforce_min_age", "min_age", "space_id", "component_id", "decidim_meeting_id", "series")
