@@ -222,6 +222,13 @@ class RoomDisplay(QWidget):
         self.count_label.setToolTip(_("Present: {present} of {expected} expected").format(
             present=self.present, expected=self.expected))
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        # A view that walks through slides (the accountability plan) takes the arrow keys.
+        handle = getattr(self._view, "handle_key", None)
+        if handle is not None and handle(event.key()):
+            return
+        super().keyPressEvent(event)
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self._apply_scale()
