@@ -353,7 +353,7 @@ ENTITY_NAMES = {
     "vote_question": N_("Voting"),
     "vote_record": N_("Open vote record"),
     "evaluation_form": N_("Evaluation form"),
-    "accountability_plan": N_("Action plan"),
+    "accountability_plan": N_("Municipal action plan"),
     "accountability_item": N_("Action or objective of a plan"),
     "accountability_question": N_("Question about an action"),
 }

@@ -37,7 +37,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("proposals", N_("Proposals"), "ui.pages.proposals:ProposalsPage"),
     ("votes", N_("Votes"), "ui.pages.votes:VotesPage"),
     ("evaluation", N_("Evaluation"), "ui.pages.evaluation:EvaluationPage"),
-    ("accountability", N_("Accountability"), "ui.pages.accountability:AccountabilityPage"),
+    ("accountability", N_("Action plan"), "ui.pages.accountability:AccountabilityPage"),
     ("print", N_("Print"), "ui.pages.print:PrintPage"),
     ("sync", N_("Sync"), "ui.pages.sync:SyncPage"),
     ("settings", N_("Settings"), "ui.pages.settings:SettingsPage"),

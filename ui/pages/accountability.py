@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -116,13 +117,15 @@ class AccountabilityPage(Page):
         top.addWidget(QLabel(_("Plan")))
         top.addWidget(self.plan_combo, 1)
         top.addWidget(import_button)
-        top.addWidget(self.link_button)
         row2 = QHBoxLayout()
+        row2.addWidget(self.link_button)
         row2.addWidget(self.room_button)
         row2.addWidget(self.prev_button)
         row2.addWidget(self.next_button)
         self.slide_label = QLabel("")
         self.slide_label.setObjectName("accountabilitySlide")
+        # What the room sees, in words; it never pushes the buttons off a small screen.
+        self.slide_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         row2.addWidget(self.slide_label, 1)
 
         self.figures = QLabel("")
@@ -137,7 +140,8 @@ class AccountabilityPage(Page):
         self.action_edit.setObjectName("askAction")
         self.action_edit.setAccessibleName(_("Action: number or words of its title"))
         self.action_edit.setPlaceholderText(_("Action: number or words"))
-        self.action_edit.setMaximumWidth(260)
+        self.action_edit.setMaximumWidth(320)
+        self.action_edit.setMinimumWidth(220)
         self.completions = QStringListModel([])
         completer = QCompleter(self.completions, self)
         completer.setCaseSensitivity(Qt.CaseInsensitive)
@@ -157,7 +161,8 @@ class AccountabilityPage(Page):
         self.author_edit.setObjectName("askAuthor")
         self.author_edit.setAccessibleName(_("Check-in code of the person asking"))
         self.author_edit.setPlaceholderText(_("their check-in code"))
-        self.author_edit.setMaximumWidth(200)
+        self.author_edit.setMinimumWidth(190)
+        self.author_edit.setMaximumWidth(240)
         self.author_edit.setEnabled(False)
         self.author_edit.returnPressed.connect(self.ask)
         self.consent.toggled.connect(self._consent_toggled)
@@ -188,8 +193,10 @@ class AccountabilityPage(Page):
                                    _("Planned"), _("Questions")])
         header = self.tree.header()
         header.setSectionResizeMode(1, QHeaderView.Stretch)
-        for col in (0, 2, 3, 4, 5):
+        for col in (0, 3, 4, 5):
             header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.Interactive)
+        header.resizeSection(2, 150)
         self.tree.setUniformRowHeights(True)
         self.tree.itemActivated.connect(self._pick_from_tree)
         self.tree.installEventFilter(self)
