@@ -141,3 +141,24 @@ def test_pulling_twice_changes_nothing_and_keeps_asked_results(setup):
     with db.write() as s:
         gone = A.apply_results(s, "h", "9", results[:1])
     assert gone.removed == 1
+
+
+def test_a_question_edited_behind_the_apps_back_is_named_by_the_audit(setup):
+    import sqlite3
+
+    from p311desk import audit
+
+    db, plan_id, sid = setup
+    with db.write() as s:
+        A.link_session(s, sid, plan_id)
+        A.ask(s, sid, "1", "Quan s'acabarà la pacificació?")
+    with db.read() as s:
+        assert audit.verify(s).ok
+    con = sqlite3.connect(db.path)
+    con.execute("UPDATE accountability_question SET text = 'Una altra pregunta'")
+    con.execute("UPDATE accountability_item SET progress = 100 WHERE number = 7")
+    con.commit()
+    con.close()
+    with db.read() as s:
+        report = audit.verify(s)
+    assert not report.ok
