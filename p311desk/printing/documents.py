@@ -23,11 +23,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "signatures": (N_("Attendance signature sheet"), "p311desk.printing.signatures"),
     "absent": (N_("Who has not arrived yet"), "p311desk.printing.absent"),
     "minutes": (N_("Minutes"), "p311desk.printing.minutes"),
-<<<<<<< HEAD
     "evaluation": (N_("Evaluation forms"), "p311desk.printing.evaluation"),
-=======
     "accountability": (N_("The plan's progress (accountability session)"), "p311desk.printing.accountability"),
->>>>>>> 2f898bf (Accountability, core: plans (PAM spreadsheet or platform results), figures, decidim-csv export, sessions of kind accountability, questions per action, handout and minutes section, CLI)
 }
 
 # Kinds whose printing writes (ballots issue signed serials): render them in a write unit of work.
