@@ -20,6 +20,7 @@ from typing import Any
 from p311desk import spaces
 from p311desk.db import Database
 from p311desk.errors import Cancelled, NotFound
+from sync import accountability as accountability_sync
 from sync import mappers
 from sync.capabilities import probe
 from sync.client import DecidimClient
@@ -79,7 +80,11 @@ def pull(db: Database, ref: str | None = None, *, space: str | None = None, comp
             home = next(r for r in remote_spaces if any(c.remote_id == component for c in r.components))
             proposal_components = [component] if known[component] == "proposals" else []
             meeting_components = [c.remote_id for c in home.components if c.manifest == "meetings"]
-        total = 1 + len(meeting_components) + len(proposal_components)
+        results_components = [(c.remote_id, c.name) for r in remote_spaces for c in r.components
+                              if c.manifest == accountability_sync.MANIFEST]
+        if component:
+            results_components = [c for c in results_components if c[0] == component]
+        total = 1 + len(meeting_components) + len(proposal_components) + len(results_components)
         step = 1
         progress(step, total, info.name)
         for remote_id in meeting_components:
@@ -103,6 +108,12 @@ def pull(db: Database, ref: str | None = None, *, space: str | None = None, comp
                 check_cancel()
             step += 1
             progress(step, total, info.name)
+        if results_components:
+            summary["accountability"] = accountability_sync.pull_components(
+                db, client, info.host, results_components, language=_language(db), check_cancel=check_cancel,
+                progress=lambda fetched: progress(step, total, f"{info.name}: {fetched}"))
+            step += len(results_components)
+            progress(step, total, info.name)
         summary["complete"] = True
     finally:
         summary.update({k: _counts(v) for k, v in totals.items()})
@@ -119,7 +130,14 @@ def pull(db: Database, ref: str | None = None, *, space: str | None = None, comp
     return summary
 
 
+def _language(db: Database) -> str:
+    from p311desk import settings
+
+    with db.read() as s:
+        return settings.load(s).language or "ca"
+
+
 def changed(summary: dict[str, Any]) -> int:
     """How many cached rows a pull created or updated."""
     return sum(summary.get(k, {}).get("new", 0) + summary.get(k, {}).get("updated", 0)
-               for k in ("spaces", "components", "taxonomies", "meetings", "proposals"))
+               for k in ("spaces", "components", "taxonomies", "meetings", "proposals", "accountability"))

@@ -25,7 +25,7 @@ from p311desk import audit, outbox, rules
 from p311desk.accountability import figures as F
 from p311desk.codes import normalize_code
 from p311desk.errors import InvalidTransition, NotFound, ValidationError
-from p311desk.i18n import pick_localized
+from p311desk.i18n import N_, pick_localized
 from p311desk.models import (
     AccountabilityItem,
     AccountabilityPlan,
@@ -41,7 +41,7 @@ from p311desk.text import clean, fold
 KIND = "accountability"  # the session kind
 QUESTION_MAX = 900  # Decidim's comments are at most 1,000 characters; the prefix takes the rest
 COMMENT_ENTITY = "accountability_question"
-COMMENT_OPERATION = "add_comment"
+COMMENT_OPERATION = outbox.COMMENT  # the outbox's comments push kind
 
 
 @dataclass(frozen=True)
@@ -402,8 +402,12 @@ def ask(s: Session, session_id: uuid.UUID, action_ref: str, text: str, *, author
     s.flush()
     to_platform = bool(item.decidim_id and plan.platform_host)
     if to_platform:
-        outbox.enqueue(s, COMMENT_ENTITY, q.id, COMMENT_OPERATION,
-                       {"result": item.decidim_id, "platform": plan.platform_host}, session_id=session_id)
+        # The comment's text is fixed now, in the session's language: what was asked, and where.
+        from p311desk.i18n import load_translations
+
+        result_id, commentable_type, body = comment_body(s, q.id, load_translations(session.language).gettext)
+        outbox.enqueue_comment(s, commentable_type, result_id, body, session.language, session_id=session_id,
+                               platform=plan.platform_host, entity_type=COMMENT_ENTITY, entity_id=q.id)
     audit.record(s, "accountability.question_asked", session_id=session_id, entity_type=COMMENT_ENTITY,
                  entity_id=q.id, payload={"action": item.number, "named": author is not None,
                                           "to_platform": to_platform})
@@ -439,9 +443,9 @@ def comment_body(s: Session, question_id: uuid.UUID, gettext) -> tuple[str, str,
     item = s.get(AccountabilityItem, q.item_id)
     session = s.get(ParticipationSession, q.session_id)
     when = (session.starts_at or q.asked_at).astimezone().strftime("%d/%m/%Y")
-    prefix = gettext("Asked in the accountability session “{title}” of {date}:").format(
+    prefix = gettext(N_("Asked in the accountability session “{title}” of {date}:")).format(
         title=session.title, date=when)
-    who = gettext("(asked by {name})").format(name=q.author_name) if q.author_name else ""
+    who = gettext(N_("(asked by {name})")).format(name=q.author_name) if q.author_name else ""
     body = prefix + "\n\n" + q.text + (("\n\n" + who) if who else "")
     return item.decidim_id or "", item.commentable_type or "Decidim::Accountability::Result", body
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from sync.fake_decidim.data import API_KEY, API_SECRET, USER_EMAIL, USER_PASSWORD
 from sync.fake_decidim.server import FAULTS, FakeDecidim, parse_faults
-from sync.fake_decidim import writes
+from sync.fake_decidim import accountability, writes
 
 writes.install()
+accountability.install()
 
 
 def start(version: str = "0.32", **options) -> FakeDecidim:

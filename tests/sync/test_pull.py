@@ -57,7 +57,7 @@ def test_sign_in_pull_and_link_a_session(db, fake):
     assert summary["meetings"]["new"] == len(fake.store.meetings)
     with db.read() as s:
         counts = spaces.cache_counts(s, signed.platform.host)
-        assert counts == {"spaces": 3, "components": 8, "meetings": 16, "proposals": len(published),
+        assert counts == {"spaces": 3, "components": 9, "meetings": 16, "proposals": len(published),
                           "taxonomies": counts["taxonomies"]}
         assert counts["taxonomies"] >= 5
         space = next(sp for sp in spaces.list_spaces(s) if sp.slug == "pressupostos-2027")

@@ -115,11 +115,13 @@ def test_spreadsheet_questions_stay_local_platform_ones_are_queued(setup):
         q = A.ask(s, sid2, "id:101", "Quan s'acaba?")
         assert q.to_platform and q.status == "pending"
         (item,) = outbox.items_for(s, A.COMMENT_ENTITY, q.id)
-        assert item.payload == {"result": "101", "platform": "decidim.example.org"}
-        result_id, ctype, body = A.comment_body(s, q.id, lambda m: m)
-    assert result_id == "101" and ctype == "Decidim::Accountability::Result"
-    assert body.startswith("Asked in the accountability session “Sessió amb la plataforma” of ")
-    assert body.endswith("Quan s'acaba?")
+        assert item.operation == outbox.COMMENT
+        payload = item.payload
+    assert payload["commentable_id"] == "101" and payload["commentable_type"] == "Decidim::Accountability::Result"
+    assert payload["platform"] == "decidim.example.org" and payload["locale"] == "ca"
+    # In the session's language (Catalan), with the date of the session.
+    assert payload["body"].startswith("Preguntat a la sessió de retiment de comptes «Sessió amb la plataforma» del ")
+    assert payload["body"].endswith("Quan s'acaba?")
 
 
 def test_pulling_twice_changes_nothing_and_keeps_asked_results(setup):
