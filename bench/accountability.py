@@ -6,7 +6,14 @@ is painted (``repaint``: the whole paint, synchronously). Prints the median and 
 in ms (goal ≤ 50 ms). Anchor, measured in the same run: painting a blank QWidget of the same
 size, i.e. what any repaint costs on this machine.
 
-    .venv/bin/python bench/accountability.py [--actions 300] [--part present|all]
+Pull part: the fake Decidim (0.32 profile) serves an accountability component with R results
+(default 2,000: an objective for every 20, its actions as children); ``sync pull --component``
+brings them into a fresh database. Prints results/s and the requests made against the minimum
+(the sign-in, the spaces query, the pages of the space's meetings and ⌈R / 50⌉ pages of
+results), goal ≤ 1.1×. Anchor, measured in the same run: paging through the same results with
+the client alone (no database).
+
+    .venv/bin/python bench/accountability.py [--actions 300] [--results 2000] [--part present|pull|all]
 """
 
 from __future__ import annotations
@@ -80,14 +87,63 @@ def present(n: int) -> str:
     return f"switch median {med:.2f} ms / worst {worst:.2f} ms for {n} actions (goal ≤ 50)"
 
 
+def pull(n: int) -> str:
+    import math
+
+    from p311desk import spaces
+    from p311desk.db import Database
+    from sync.client import Credentials, DecidimClient
+    from sync.fake_decidim import API_KEY, API_SECRET, start
+    from sync.fake_decidim import accountability as fake_results
+    from sync.pull import pull as sync_pull
+
+    def client(url: str) -> DecidimClient:
+        return DecidimClient(url, credentials=Credentials("api", API_KEY, API_SECRET), line="0.32",
+                             timeout=(2.0, 5.0), backoff=(0.02, 0.2), attempts=8)
+
+    fake = start("0.32", proposals=5, force_auth=True)
+    try:
+        fake_results.seed(fake.store, n)
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Database(Path(tmp) / "pull.db")
+            with db.write() as s:
+                spaces.add_platform(s, "Bench", fake.url, fake.url.split("://")[1], capabilities={"line": "0.32"})
+            started = time.perf_counter()
+            summary = sync_pull(db, "Bench", component=fake_results.COMPONENT_ID, client=client(fake.url))
+            seconds = time.perf_counter() - started
+            db.close()
+        got = summary["accountability"]["new"]
+        pages = math.ceil(n / 50)
+        meeting_pages = math.ceil(len(fake.store.component_meetings("12")) / 50)
+        minimum = pages + meeting_pages + 1 + 1
+        ratio = summary["requests"] / minimum
+        print(f"pull: {got} results in {seconds:.2f} s = {got / seconds:,.0f} results/s; {summary['requests']} "
+              f"requests for a minimum of {minimum} ({pages} pages of results) = {ratio:.2f}x (goal ≤ 1.1x)")
+        assert summary["complete"] and got == n
+        c = client(fake.url)
+        c.sign_in()
+        started = time.perf_counter()
+        count = sum(len(page) for page in c.pages("accountability_results", fake_results.COMPONENT_ID, "results"))
+        anchor = time.perf_counter() - started
+        c.close()
+        print(f"anchor: paging {count} results with the client alone, no database: {anchor:.2f} s = "
+              f"{count / anchor:,.0f} results/s")
+    finally:
+        fake.stop()
+    return f"pull {got} results {ratio:.2f}x the minimal requests, {got / seconds:,.0f}/s (anchor {count / anchor:,.0f}/s)"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--actions", type=int, default=300)
-    parser.add_argument("--part", choices=("present", "all"), default="all")
+    parser.add_argument("--results", type=int, default=2000)
+    parser.add_argument("--part", choices=("present", "pull", "all"), default="all")
     args = parser.parse_args()
     lines = []
     if args.part in ("present", "all"):
         lines.append(present(args.actions))
+    if args.part in ("pull", "all"):
+        lines.append(pull(args.results))
     print("accountability: " + "; ".join(lines))
     return 0
 
