@@ -11,7 +11,9 @@
 #   3. upgrades keep data (needs SOURCE_PYTHON, a Python with the project's source installed):
 #      a database made by the source at the first migration, with a session in it, is opened by
 #      the build, which copies it aside (p311desk.before-upgrade-0001-*.db) and upgrades it;
-#   4. Linux: installing the build twice with its install.sh (an upgrade) replaces the program
+#   4. sync (needs SOURCE_PYTHON to run the fake Decidim): the built CLI adds the platform, signs
+#      in and pulls, through the bundled GraphQL schemas and documents;
+#   5. Linux: installing the build twice with its install.sh (an upgrade) replaces the program
 #      folder and keeps the user data folder.
 # Exit 0 when every step passed; the first failing step stops it with its output.
 set -euo pipefail
@@ -91,7 +93,33 @@ else
   echo "skipped: no SOURCE_PYTHON given"
 fi
 
-step "4. installing a newer build over an older one keeps the user data folder"
+step "4. sync: the built CLI pulls from a fake Decidim on 127.0.0.1 (bundled GraphQL schemas and documents)"
+if [ -n "$SOURCE_PYTHON" ]; then
+  PORT=$("$SOURCE_PYTHON" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+  (cd "$HERE/.." && exec "$SOURCE_PYTHON" -m sync.fake_decidim --version 0.32 --port "$PORT") >"$WORK/fake.log" 2>&1 &
+  FAKE=$!
+  trap 'kill "$FAKE" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+  "$SOURCE_PYTHON" -c "import socket, sys, time
+for _ in range(150):
+    try:
+        socket.create_connection(('127.0.0.1', int(sys.argv[1])), 0.2).close(); break
+    except OSError:
+        time.sleep(0.2)
+else:
+    sys.exit('the fake Decidim did not start')" "$PORT" || { cat "$WORK/fake.log"; exit 1; }
+  export P311DESK_SECRET=fake-api-secret-311-XYZ
+  run "$CLI" --data-dir "$DATA" platforms add Prova "http://127.0.0.1:$PORT"
+  run "$CLI" --data-dir "$DATA" sync login Prova --api-key p311-fake-api-key
+  run "$CLI" --data-dir "$DATA" --lang en sync pull Prova
+  grep -q "Proposals: [1-9][0-9]* new" "$WORK/out" || { echo "smoke: FAILED: nothing pulled" >&2; exit 1; }
+  unset P311DESK_SECRET
+  kill "$FAKE" 2>/dev/null || true
+  no_errors_in_log "$DATA"
+else
+  echo "skipped: no SOURCE_PYTHON given"
+fi
+
+step "5. installing a newer build over an older one keeps the user data folder"
 if [ -x "$DIST/install.sh" ]; then
   run "$DIST/install.sh"
   run "$HOME/.local/bin/p311desk-cli" init
