@@ -131,6 +131,11 @@ class Space(Tracked, Base):
     title: Mapped[dict[str, str]] = mapped_column(default=dict)
     fetched_at: Mapped[dt.datetime | None]
     remote_updated_at: Mapped[dt.datetime | None]  # the platform's updatedAt when last pulled
+    # What tells two spaces of the same title apart: a process's start/end dates, an assembly's
+    # creation/closing dates, and the subtitle (translations).
+    starts_on: Mapped[dt.date | None]
+    ends_on: Mapped[dt.date | None]
+    subtitle: Mapped[dict[str, str] | None] = mapped_column(default=None)
 
     components: Mapped[list[Component]] = relationship(back_populates="space")
     __table_args__ = (UniqueConstraint("platform_host", "space_type", "decidim_id"),)

@@ -27,6 +27,16 @@ def when(value: str | None) -> dt.datetime | None:
     return parsed.astimezone(dt.UTC)
 
 
+def day(value: str | None) -> dt.date | None:
+    """A ``Date`` (or a DateTime) from the API as a date."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
 def texts(field: dict | None) -> dict[str, str]:
     """A TranslatedField's ``translations`` as ``{locale: text}`` (empty texts dropped)."""
     if not field:
@@ -67,8 +77,11 @@ def spaces(data: dict[str, Any]) -> list[RemoteSpace]:
                 RemoteComponent(str(c["id"]), MANIFESTS.get(c.get("__typename") or "", "other"),
                                 texts(c.get("name")), int(c.get("weight") or 0), when(c.get("updatedAt")))
                 for c in (node.get("components") or []) if c)
+            start = node.get("startDate") if kind == "process" else node.get("creationDate")
+            end = node.get("endDate") if kind == "process" else node.get("closingDate")
             result.append(RemoteSpace(kind, str(node["id"]), node.get("slug"), texts(node.get("title")),
-                                      when(node.get("updatedAt")), comps, tuple(_taxonomies(node, kind))))
+                                      when(node.get("updatedAt")), comps, tuple(_taxonomies(node, kind)),
+                                      day(start), day(end), texts(node.get("subtitle")) or None))
     return result
 
 

@@ -599,6 +599,18 @@ def default_files_dir(db: Database, host: str, session_id: uuid.UUID) -> Path:
     return Path(db.path).parent / "outgoing" / host.replace(":", "_") / session_id.hex[:8]
 
 
+def summary_sentence(report: PushReport) -> str:
+    """What a push did, counted as it happened: sent, found, waiting, refused, still to send —
+    never "sent" when nothing was."""
+    if not (report.sent or report.found or report.waiting or report.rejected or report.pending or report.unknown
+            or report.failed):
+        return _("Nothing to push to {platform}.").format(platform=report.platform)
+    return _("Pushed to {platform}: {sent} sent, {found} found already there, {waiting} waiting for the "
+             "administrator's upload, {rejected} refused, {pending} still to send.").format(
+        platform=report.platform, sent=report.sent, found=report.found, waiting=report.waiting,
+        rejected=report.rejected, pending=report.pending)
+
+
 NO_SIGN_IN = N_("Sign in to {host} first: the platform writes only for a signed-in user. Nothing was "
                 "sent; everything waits for the next push.")
 SIGN_IN_AGAIN = N_("The sign-in to {host} expired or was revoked: sign in again, then push. Nothing was "
@@ -660,9 +672,10 @@ def _push(db: Database, ref: str | None, *, session, secret, files_dir, fmt, pro
         report.requests = client.stats["requests"]
         report.seconds = round(time.perf_counter() - started, 3)
         with db.read() as s:
-            report.pending = sum(1 for i in outbox.due(s, include_unknown=True)
-                                 if i.session_id in targets or (i.session_id is None and session is None
-                                                                and i.operation == outbox.COMMENT))
+            todo = outbox.all_items(s, states=(outbox.PENDING, outbox.SENDING, outbox.FAILED, outbox.UNKNOWN))
+            report.pending = sum(1 for i in todo if i.session_id in targets or (
+                i.session_id is None and session is None and i.operation == outbox.COMMENT
+                and (i.payload or {}).get("platform") in (None, info.host)))
         if own:
             client.close()
         log.info("push %s: sent %d, found %d, unknown %d, failed %d, rejected %d, waiting %d in %.2f s",

@@ -12,7 +12,7 @@ import os
 from p311desk import outbox, sessions, spaces
 from p311desk.i18n import _, format_local, ngettext
 from sync import platforms as platform_service
-from sync.push import push, reconcile, write_files
+from sync.push import push, reconcile, summary_sentence, write_files
 
 SECRET_ENV = "P311DESK_SECRET"
 
@@ -98,14 +98,7 @@ def cmd_sync_push(args, ctx) -> int:
 
 
 def push_summary(report) -> str:
-    """What a push did, counted as it happened: sent, found, waiting, refused, still to send."""
-    if not (report.sent or report.found or report.waiting or report.rejected or report.pending or report.unknown
-            or report.failed):
-        return _("Nothing to push to {platform}.").format(platform=report.platform)
-    return _("Pushed to {platform}: {sent} sent, {found} found already there, {waiting} waiting for the "
-             "administrator's upload, {rejected} refused, {pending} still to send.").format(
-        platform=report.platform, sent=report.sent, found=report.found, waiting=report.waiting,
-        rejected=report.rejected, pending=report.pending)
+    return summary_sentence(report)
 
 
 def cmd_sync_retry(args, ctx) -> int:

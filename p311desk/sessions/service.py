@@ -157,8 +157,15 @@ def update_session(s: Session, session_id: uuid.UUID, **changes) -> SessionInfo:
         raise ValidationError("Unknown session field: {field}", field=", ".join(sorted(unknown)))
     row = _load(s, session_id)
     # The series only groups sessions for comparison: a closed session's record keeps all else.
-    if row.status == "closed" and set(changes) - {"series"}:
+    # Its link to the platform may still be set (without reopening it, which would supersede
+    # the queued closure) while that closure has not begun: the closure is built at send time.
+    link = {"space_id", "component_id", "decidim_meeting_id"}
+    if row.status == "closed" and set(changes) - {"series"} - link:
         raise InvalidTransition("A closed session cannot be edited. Reopen it first.")
+    if row.status == "closed" and set(changes) & link and any(
+            i.status in outbox.MAYBE_ON_PLATFORM for i in outbox.items_for(s, "session", row.id, ("close_meeting",))):
+        raise InvalidTransition("This session's closure is already on its way to the platform: its link cannot "
+                                "change now.")
     if "title" in changes:
         changes["title"] = changes["title"].strip()
     if "series" in changes:

@@ -18,6 +18,7 @@ from p311desk.spaces.cache import (
     list_meetings,
     list_spaces,
     resolve_link,
+    space_labels,
     taxonomies,
 )
 from p311desk.spaces.platforms import (
@@ -65,6 +66,7 @@ __all__ = [
     "import_line",
     "platform_of_component",
     "set_default_locale",
+    "space_labels",
     "apply_meetings",
     "apply_proposals",
     "apply_spaces",

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from p311desk.errors import NotFound, ValidationError
-from p311desk.i18n import pick_localized
+from p311desk.i18n import _, pick_localized
 from p311desk.models import Component, Meeting, Platform, Proposal, Space, Taxonomy
 
 
@@ -36,6 +36,23 @@ class SpaceInfo:
     components: tuple[ComponentInfo, ...]
     slug: str | None = None
     platform_host: str | None = None
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    subtitle: str = ""
+
+    def kind_name(self) -> str:
+        return _("Assembly") if self.space_type == "assembly" else _("Process")
+
+    def dates(self) -> str:
+        if self.starts_on and self.ends_on:
+            return f"{self.starts_on:%d/%m/%Y}–{self.ends_on:%d/%m/%Y}"
+        if self.starts_on:
+            return _("since {date}").format(date=f"{self.starts_on:%d/%m/%Y}")
+        return ""
+
+    def label(self) -> str:
+        """What tells it apart in a list: its kind, title and dates."""
+        return " · ".join(x for x in (self.kind_name(), self.title, self.dates()) if x)
 
     @property
     def url_path(self) -> str | None:
@@ -67,8 +84,23 @@ def list_spaces(s: Session) -> list[SpaceInfo]:
             for c in components if c.space_id == space.id
         )
         result.append(SpaceInfo(space.id, pick_localized(space.title), space.space_type, space.decidim_id, comps,
-                                space.slug, space.platform_host))
+                                space.slug, space.platform_host, space.starts_on, space.ends_on,
+                                pick_localized(space.subtitle) if space.subtitle else ""))
     return sorted(result, key=lambda x: x.title.casefold())
+
+
+def space_labels(items: list[SpaceInfo]) -> dict[uuid.UUID, str]:
+    """A label per space that no other space in the list shares: kind, title and dates, then the
+    subtitle, then the slug or the platform's id where two are still alike."""
+    labels = {sp.id: sp.label() for sp in items}
+    for extra in (lambda sp: sp.subtitle, lambda sp: sp.slug or "", lambda sp: f"#{sp.decidim_id or sp.id.hex[:6]}"):
+        seen: dict[str, int] = {}
+        for text in labels.values():
+            seen[text] = seen.get(text, 0) + 1
+        for sp in items:
+            if seen[labels[sp.id]] > 1 and extra(sp):
+                labels[sp.id] = f"{labels[sp.id]} ({extra(sp)})"
+    return labels
 
 
 def taxonomies(s: Session, space_id: uuid.UUID | None, kind: str | None = None) -> list[TaxonomyInfo]:

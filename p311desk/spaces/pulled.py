@@ -55,6 +55,9 @@ class RemoteSpace:
     updated_at: dt.datetime | None
     components: tuple[RemoteComponent, ...] = ()
     taxonomies: tuple[RemoteTaxonomy, ...] = ()
+    starts_on: dt.date | None = None  # a process's start, an assembly's creation
+    ends_on: dt.date | None = None    # a process's end, an assembly's closing
+    subtitle: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,8 @@ def apply_spaces(s: Session, host: str, spaces: list[RemoteSpace]) -> dict[str, 
             s.add(row)
             existing[(space_type, remote.remote_id)] = row
         changed = _set(row, {"slug": remote.slug, "title": dict(remote.title),
-                             "remote_updated_at": remote.updated_at})
+                             "remote_updated_at": remote.updated_at, "starts_on": remote.starts_on,
+                             "ends_on": remote.ends_on, "subtitle": dict(remote.subtitle) if remote.subtitle else None})
         if changed and not created:
             row.fetched_at = now
         _count(out["spaces"], created, changed)

@@ -58,6 +58,9 @@ class Space:
     component_ids: list[str] = field(default_factory=list)
     category_ids: list[str] = field(default_factory=list)
     taxonomy_ids: list[str] = field(default_factory=list)
+    starts_on: str | None = None  # YYYY-MM-DD
+    ends_on: str | None = None
+    subtitle: dict[str, str] | None = None
 
 
 @dataclass
@@ -229,7 +232,9 @@ class Store:
         category_id = 200
         for space_id, kind, slug, title, n_proposals in plan:
             space = Space(space_id, kind, slug, title, iso(EPOCH), scope_id="1" if kind == "process" else None,
-                          taxonomy_ids=[t for t in self.taxonomies if t != "100" and t != "110"])
+                          taxonomy_ids=[t for t in self.taxonomies if t != "100" and t != "110"],
+                          starts_on={"1": "2026-09-01", "2": "2026-10-15", "3": "2019-03-01"}[space_id],
+                          ends_on={"1": "2027-06-30", "2": "2027-12-31", "3": None}[space_id])
             self.spaces[space_id] = space
             local_cats: list[str] = []
             for name, parent in _THEMES:

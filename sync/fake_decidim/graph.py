@@ -273,6 +273,11 @@ def space_view(ctx: Context, s: Space) -> dict:
         "categories": lambda _i, filter=None: [named(store, store.categories[c], store.categories, "subcategories")
                                                for c in s.category_ids],
         "taxonomies": [named(store, store.taxonomies[t], store.taxonomies, "children") for t in s.taxonomy_ids],
+        "subtitle": translated(s.subtitle) if s.subtitle else None,
+        "startDate": s.starts_on if s.kind == "process" else None,
+        "endDate": s.ends_on if s.kind == "process" else None,
+        "creationDate": s.starts_on if s.kind == "assembly" else None,
+        "closingDate": s.ends_on if s.kind == "assembly" else None,
     }
 
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from p311desk import spaces
-from p311desk.i18n import _, format_local, ngettext
+from p311desk.i18n import N_, _, format_local, ngettext
 from sync import platforms as platform_service
 from sync.auth import keyring_available, recall_secret
 from sync.capabilities import Capabilities
@@ -143,6 +143,8 @@ class SyncPage(Page):
         row = QHBoxLayout()
         self.space = QComboBox()
         self.space.setObjectName("pullSpace")
+        self.space.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.space.setMinimumContentsLength(18)
         self.pull_button = QPushButton(_("Pull now"))
         self.pull_button.setObjectName("pullNow")
         self.pull_button.setStyleSheet("font-weight: bold; padding: 6px 16px;")
@@ -158,6 +160,34 @@ class SyncPage(Page):
         pull_layout.addLayout(row)
         pull_layout.addWidget(self.last_pull)
 
+        # --- linking a session (even a closed one) to its component and meeting --------------
+        link_box = QGroupBox(_("Link a session to the platform"))
+        link_box.setObjectName("linkBox")
+        link_form = QFormLayout(link_box)
+        self.link_session = QComboBox()
+        self.link_session.setObjectName("linkSession")
+        self.link_session.currentIndexChanged.connect(self._fill_meetings)
+        self.link_component = QComboBox()
+        self.link_component.setObjectName("linkComponent")
+        self.link_component.currentIndexChanged.connect(self._fill_meetings)
+        self.link_meeting = QComboBox()
+        self.link_meeting.setObjectName("linkMeeting")
+        self.link_button = QPushButton(_("Link"))
+        self.link_button.setObjectName("linkNow")
+        self.link_button.clicked.connect(self.link)
+        self.link_status = QLabel()
+        self.link_status.setObjectName("linkStatus")
+        self.link_status.setWordWrap(True)
+        for combo in (self.link_session, self.link_component, self.link_meeting):
+            # Long labels (kind · title · dates ▸ component) must not widen the page at 1024x600.
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(18)
+        link_form.addRow(_("Session"), self.link_session)
+        link_form.addRow(_("Proposals of"), self.link_component)
+        link_form.addRow(_("Meeting"), self.link_meeting)
+        link_form.addRow(self.link_button)
+        link_form.addRow(self.link_status)
+
         self.details = QWidget()
         right = QVBoxLayout(self.details)
         right.setContentsMargins(0, 0, 0, 0)
@@ -169,13 +199,13 @@ class SyncPage(Page):
         right.addWidget(self.capabilities)
         right.addWidget(sign_box)
         right.addWidget(pull_box)
+        right.addWidget(link_box)
         from ui.pages.sync_push import PushPanel  # sync part 2: push and the sync log
 
         self.push_panel = PushPanel(self, self.details)
         right.addWidget(self.push_panel)
         right.addStretch(1)
-        self.empty = QLabel(_("No platform yet. Add one with its address (the demo: run "
-                              "“python -m sync.fake_decidim” and add http://127.0.0.1:8311)."))
+        self.empty = QLabel(_("No platform yet. Add one with its address, e.g. https://participa311.diba.cat."))
         self.empty.setObjectName("noPlatforms")
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("font-size: 12pt; color: #555;")
@@ -196,10 +226,20 @@ class SyncPage(Page):
 
     # --- reading -------------------------------------------------------------------------------
     def activate(self) -> None:
+        from p311desk import sessions as session_service
+
         with self.ctx.db.read() as s:
             self.platforms = spaces.list_platforms(s)
-            self.space_choices = {p.host: [(sp.title, sp.slug or sp.decidim_id) for sp in spaces.list_spaces(s)
+            all_spaces = spaces.list_spaces(s)
+            labels = spaces.space_labels(all_spaces)
+            self.space_choices = {p.host: [(labels[sp.id], sp.slug or sp.decidim_id) for sp in all_spaces
                                            if sp.platform_host == p.host] for p in self.platforms}
+            self.component_choices = {
+                p.host: [(f"{labels[sp.id]} ▸ {c.name}", c.decidim_id, sp.id) for sp in all_spaces
+                         if sp.platform_host == p.host for c in sp.components if c.manifest_name == "proposals"]
+                for p in self.platforms}
+            self.meetings = {p.host: spaces.list_meetings(s, p.host) for p in self.platforms}
+            self.session_rows = session_service.list_sessions(s)
         current = self.current()
         self.list.blockSignals(True)
         self.list.clear()
@@ -237,6 +277,7 @@ class SyncPage(Page):
         self.default_button.setEnabled(not info.is_default)
         self.method.setCurrentIndex(max(0, self.method.findData(info.sign_in)))
         self.account.setText(info.account or "")
+        self.sign_status.setStyleSheet("")
         if info.account and recall_secret(info.host, info.account):
             self.sign_status.setText(_("Signed in as {account}; the secret is in this computer's keyring.").format(
                 account=info.account))
@@ -248,9 +289,103 @@ class SyncPage(Page):
         self.space.addItem(_("All spaces"), None)
         for title, ref in sorted(self.space_choices.get(info.host, []), key=lambda t: t[0].casefold()):
             self.space.addItem(title, ref)
+        self._fill_link(info)
         when = format_local(info.last_pull_at, "%Y-%m-%d %H:%M", empty="") if info.last_pull_at else ""
         text = summary_text(info.last_pull)
         self.last_pull.setText(_("Last pull: {when}").format(when=when) + "\n" + text if when else text)
+
+    # --- linking -------------------------------------------------------------------------------
+    STATUS_NAMES = {"draft": N_("draft"), "open": N_("open"), "closed": N_("closed")}
+
+    def _fill_link(self, info) -> None:
+        keep = self.link_session.currentData()
+        self.link_session.blockSignals(True)
+        self.link_component.blockSignals(True)
+        self.link_session.clear()
+        for row in self.session_rows:
+            when = format_local(row.starts_at, "%d/%m/%Y") if getattr(row, "starts_at", None) else ""
+            status = _(self.STATUS_NAMES.get(row.status, row.status))
+            self.link_session.addItem(" · ".join(x for x in (row.title, when, status) if x), str(row.id))
+        if keep is not None:
+            self.link_session.setCurrentIndex(max(0, self.link_session.findData(keep)))
+        self.link_component.clear()
+        for label, ref, space_id in sorted(self.component_choices.get(info.host, []), key=lambda c: c[0].casefold()):
+            self.link_component.addItem(label, (ref, space_id))
+        self.link_session.blockSignals(False)
+        self.link_component.blockSignals(False)
+        self._fill_meetings()
+
+    def _session_row(self):
+        sid = self.link_session.currentData()
+        return next((r for r in self.session_rows if str(r.id) == sid), None)
+
+    def _fill_meetings(self, *_args) -> None:
+        """The meetings of the chosen space, the one on the session's date first."""
+        info = self.current()
+        self.link_meeting.clear()
+        self.link_meeting.addItem(_("No meeting"), None)
+        choice = self.link_component.currentData()
+        if info is None or choice is None:
+            self.link_button.setEnabled(False)
+            return
+        self.link_button.setEnabled(self.link_session.count() > 0)
+        ref, space_id = choice
+        with self.ctx.db.read() as s:
+            own = {m.decidim_id for m in spaces.list_meetings(s, info.host, space_id=space_id)}
+        rows = [m for m in self.meetings.get(info.host, []) if m.decidim_id in own]
+        session = self._session_row()
+        day = session.starts_at.astimezone().date() if session is not None and getattr(session, "starts_at", None) else None
+
+        def same_day(m) -> bool:
+            return bool(day and m.starts_at and m.starts_at.astimezone().date() == day)
+
+        rows.sort(key=lambda m: (not same_day(m),))
+        for m in rows:
+            when = format_local(m.starts_at, "%d/%m/%Y %H:%M") if m.starts_at else ""
+            flags = [_("same day as the session")] if same_day(m) else []
+            if m.closed:
+                flags.append(_("closed on the platform"))
+            text = " · ".join(x for x in (m.title, when) if x) + (f" ({', '.join(flags)})" if flags else "")
+            self.link_meeting.addItem(text, m.decidim_id)
+        if rows and same_day(rows[0]):
+            self.link_meeting.setCurrentIndex(1)  # proposed first and chosen
+
+    def link(self) -> None:
+        info = self.current()
+        session = self._session_row()
+        choice = self.link_component.currentData()
+        if info is None or session is None or choice is None:
+            return
+        ref, _space = choice
+        meeting = self.link_meeting.currentData()
+        from p311desk import sessions as session_service
+
+        def work(s):
+            link = spaces.resolve_link(s, info.host, ref, meeting)
+            session_service.update_session(s, session.id, **link)
+            return spaces.describe_link(s, link["space_id"], link["component_id"], link["decidim_meeting_id"])
+
+        def done(shown) -> None:
+            text = _("“{title}” is linked to {space} ▸ {component}").format(
+                title=session.title, space=shown.space, component=shown.component)
+            if shown.meeting:
+                text += " — " + shown.meeting
+            self.link_status.setText(text)
+            self.ctx.notify(text)
+
+        def failed(exc) -> None:
+            from ui.workers import error_text
+
+            self.link_status.setText(error_text(exc))
+            self.ctx.notify(error_text(exc), "error")
+
+        write_op(self.ctx, work).on_success(done).on_failure(failed).changes("sessions").run()
+
+    def ask_sign_in(self, reason: str | None = None) -> None:
+        """The sign-in expired: say so where the user signs in, and put the cursor there."""
+        self.sign_status.setText(reason or _("Sign in again, then push."))
+        self.sign_status.setStyleSheet("color: #a12622; font-weight: bold;")
+        self.secret.setFocus()
 
     # --- actions -------------------------------------------------------------------------------
     def add_platform(self) -> None:

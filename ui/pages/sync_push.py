@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from p311desk import outbox
 from p311desk.i18n import N_, _, format_local, ngettext
-from sync.push import PushReport, push
+from sync.push import PushReport, push, summary_sentence
 
 EVENT_NAMES = {
     "queued": N_("queued"), "sending": N_("sending"), "sent": N_("sent"), "failed": N_("failed, will retry"),
@@ -35,6 +35,7 @@ OPERATION_NAMES = {
     "create_proposal": N_("New proposal"), "update_proposal": N_("Proposal change"),
     "withdraw_proposal": N_("Withdrawal"), "close_meeting": N_("Meeting closure"),
     "validate_registration_code": N_("Registration code"), "result": N_("Vote result"),
+    "add_comment": N_("Comment"),
 }
 
 
@@ -105,8 +106,14 @@ class PushPanel(QWidget):
         self.push_button.setObjectName("pushNow")
         self.push_button.setStyleSheet("font-weight: bold; padding: 6px 16px;")
         self.push_button.clicked.connect(self.push)
+        self.retry_button = QPushButton(_("Retry refused"))
+        self.retry_button.setObjectName("retryRefused")
+        self.retry_button.setToolTip(_("Queue the refused items again, once the cause is fixed"))
+        self.retry_button.clicked.connect(self.retry_refused)
+        self.retry_button.setVisible(False)
         row = QHBoxLayout()
         row.addWidget(self.waiting, 1)
+        row.addWidget(self.retry_button)
         row.addWidget(self.push_button)
         self.result = QLabel()
         self.result.setObjectName("pushResult")
@@ -166,6 +173,30 @@ class PushPanel(QWidget):
             parts.append(ngettext("{n} refused by the platform (see the log)",
                                   "{n} refused by the platform (see the log)", refused).format(n=refused))
         self.waiting.setText("; ".join(parts) + ".")
+        self.retry_button.setVisible(refused > 0)
+        self.refused_sessions = [sid for sid, c in sessions.items() if c.get("rejected")]
+
+    def retry_refused(self) -> None:
+        import uuid as _uuid
+
+        ids = [_uuid.UUID(sid) for sid in getattr(self, "refused_sessions", [])]
+
+        def work(s):
+            n = 0
+            for sid in ids:
+                for item in outbox.session_items(s, sid, states=(outbox.REJECTED,)):
+                    outbox.retry(s, item.id, "retry requested by the user")
+                    n += 1
+            return n
+
+        from ui.workers import write_op
+
+        def done(n) -> None:
+            self.ctx.notify(ngettext("{n} item queued again: push to send it.",
+                                     "{n} items queued again: push to send them.", n).format(n=n))
+            self.refresh()
+
+        write_op(self.ctx, work).on_success(done).changes("sync").run()
 
     def push(self) -> None:
         info = self.info
@@ -179,7 +210,14 @@ class PushPanel(QWidget):
 
         def done(report: PushReport) -> None:
             self.result.setText(report_text(report))
-            self.ctx.notify(_("Pushed to {platform}.").format(platform=info.name))
+            if report.sign_in_needed:
+                # Not a refusal: the queue is kept; the user signs in again, then pushes.
+                self.ctx.notify(report.stopped or _("Sign in again, then push."), "warning")
+                self.page.ask_sign_in(report.stopped)
+            elif report.stopped:
+                self.ctx.notify(report.stopped, "error")
+            else:
+                self.ctx.notify(summary_sentence(report), "warning" if report.rejected else "info")
             self.refresh()
 
         def failed(exc) -> None:
@@ -207,14 +245,14 @@ class PushPanel(QWidget):
 
 
 def report_text(report: PushReport) -> str:
-    lines = [_("Sent: {sent}. Found after a lost answer: {found}. Waiting for the administrator: {waiting}.")
-             .format(sent=report.sent, found=report.found, waiting=report.waiting)]
+    lines = [summary_sentence(report)]
     if report.unknown or report.failed:
         lines.append(_("Not finished: {n}. Push again later; nothing will be sent twice.").format(
             n=report.unknown + report.failed))
     if report.rejected:
         lines.append(ngettext("{n} refused by the platform (see the log)", "{n} refused by the platform (see the log)",
                               report.rejected).format(n=report.rejected))
+        lines.extend(dict.fromkeys(report.messages))
     if report.cancelled:
         lines.append(_("Cancelled: what was not sent yet waits for the next push."))
     for handed in report.files:
