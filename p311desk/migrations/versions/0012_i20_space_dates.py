@@ -4,15 +4,15 @@ closing) and subtitle, so two spaces with the same title can be told apart (issu
 Adds nullable columns only (ADD COLUMN in place, no table rebuild): no foreign key and no audit
 digest is touched. Each step is skipped when already there.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-04 19:50:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
