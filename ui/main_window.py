@@ -29,6 +29,17 @@ from ui.workers import Op
 
 log = logging.getLogger(__name__)
 
+# Visible focus everywhere (EN 301 549 / WCAG 2.4.7): the keyboard's place is always seen, in the
+# window and in its dialogs (a style sheet set here reaches every child). Only colours and a
+# border of the same width as the unfocused one change, so nothing moves when the focus does.
+FOCUS_STYLE = """
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QAbstractSpinBox:focus, QComboBox:focus {
+    border: 2px solid #f2a900; border-radius: 3px; }
+QPushButton:focus { background: #ffe08a; }
+QCheckBox:focus, QRadioButton:focus { background: #fff3cd; border-radius: 3px; }
+QAbstractItemView:focus { border: 2px solid #f2a900; }
+"""
+
 # (page id, navigation label, "module:Class" or None while the feature is coming)
 PAGES: list[tuple[str, str, str | None]] = [
     ("sessions", N_("Sessions"), "ui.pages.sessions:SessionsPage"),
@@ -106,6 +117,7 @@ class MainWindow(QMainWindow):
     # --- building ---------------------------------------------------------------------------
     def _build(self) -> None:
         current = self.current_page_id() if self.pages else self.ctx.qsettings.value("window/page", "sessions")
+        self.setStyleSheet(FOCUS_STYLE)
         self.setWindowTitle(_("Participation sessions"))  # Qt adds " — p311desk"
         self._build_menus()
         central = QWidget()
@@ -230,6 +242,12 @@ class MainWindow(QMainWindow):
         room.triggered.connect(lambda: self.room_display().show_on_room_screen())
         view_menu.addAction(room)
         self.room_action = room
+        leave = QAction(_("Room display: leave full screen"), self)
+        leave.setObjectName("actionRoomDisplayWindowed")
+        leave.setShortcut(QKeySequence("Shift+F5"))
+        leave.setStatusTip(_("The room display becomes an ordinary window again (Esc on it does the same)"))
+        leave.triggered.connect(lambda: self._room_display is not None and self._room_display.leave_full_screen())
+        view_menu.addAction(leave)
         lang_menu = menubar.addMenu(_("&Language"))
         group = QActionGroup(self)
         for code, name in LANGUAGES.items():
@@ -445,6 +463,7 @@ class MainWindow(QMainWindow):
 
         rows = [(_("Everywhere"), f"Ctrl+1 … Ctrl+{len(PAGES)}", _("Go to a page (in the order of the list)")),
                 (_("Everywhere"), "F5", _("Room display")),
+                (_("Everywhere"), "Shift+F5", _("Room display: leave full screen")),
                 (_("Everywhere"), QKeySequence(QKeySequence.HelpContents).toString(QKeySequence.NativeText),
                  _("Keyboard shortcuts")),
                 (_("Everywhere"), QKeySequence(QKeySequence.Quit).toString(QKeySequence.NativeText), _("Quit")),

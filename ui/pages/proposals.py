@@ -121,6 +121,7 @@ class ProposalsPage(Page):
             edit.returnPressed.connect(self.save)
             edit.textChanged.connect(self._changed)
             label = QLabel()
+            label.setBuddy(edit)  # screen readers name the field by its label
             self.title_edits[code], self.title_labels[code] = edit, label
             form.addRow(label, edit)
         self.title_count = QLabel()
@@ -137,11 +138,13 @@ class ProposalsPage(Page):
 
         self.author_kind = QComboBox()
         self.author_kind.setObjectName("proposalAuthorKind")
+        self.author_kind.setAccessibleName(_("Authorship"))
         for key in AUTHOR_ORDER:
             self.author_kind.addItem(_(proposals.AUTHOR_KINDS[key]), key)
         self.author_kind.currentIndexChanged.connect(self._author_kind_changed)
         self.author_name = QComboBox()
         self.author_name.setObjectName("proposalAuthor")
+        self.author_name.setAccessibleName(_("Author"))
         self.author_name.setEditable(True)
         self.author_name.setInsertPolicy(QComboBox.NoInsert)
         self.author_name.lineEdit().returnPressed.connect(self.save)
@@ -199,14 +202,24 @@ class ProposalsPage(Page):
         self.draft_label.setStyleSheet("color: #555;")
         column = QVBoxLayout(box)
         column.addLayout(form)
-        column.addLayout(buttons)
-        column.addWidget(self.draft_label)
         column.addStretch(1)
-        return box
+        # The fields scroll on a small screen; the buttons and the draft's state stay in view.
+        from ui.widgets.scrolling import scrolling
+
+        side = QWidget()
+        side.setObjectName("proposalSide")
+        side.setMaximumWidth(box.maximumWidth() + 24)
+        outer = QVBoxLayout(side)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolling(box, "proposalFormScroll"), 1)
+        outer.addLayout(buttons)
+        outer.addWidget(self.draft_label)
+        return side
 
     def _build_table(self) -> QWidget:
         self.search = QLineEdit()
         self.search.setObjectName("proposalsFilter")
+        self.search.setAccessibleName(_("Filter proposals"))
         self.search.setPlaceholderText(_("Filter by title, author, form or tag…"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_text)
@@ -221,6 +234,7 @@ class ProposalsPage(Page):
 
         self.table = QTableView()
         self.table.setObjectName("proposalsTable")
+        self.table.setAccessibleName(_("Proposals"))
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(ProposalsTableModel.COL_POSITION, Qt.AscendingOrder)

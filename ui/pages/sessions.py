@@ -78,12 +78,14 @@ class SessionsPage(Page):
         self.new_button.clicked.connect(self.start_new)
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("statusFilter")
+        self.status_filter.setAccessibleName(_("Show sessions by status"))
         self.status_filter.addItem(_("All"), None)
         for key, label in sessions.STATUSES.items():
             self.status_filter.addItem(_(label), key)
         self.status_filter.currentIndexChanged.connect(lambda _i: self.reload())
         self.search = QLineEdit()
         self.search.setObjectName("sessionSearch")
+        self.search.setAccessibleName(_("Filter sessions"))
         self.search.setPlaceholderText(_("Filter by title or place…"))
         self.search.setClearButtonEnabled(True)
 
@@ -97,6 +99,7 @@ class SessionsPage(Page):
 
         self.table = QTableView()
         self.table.setObjectName("sessionsTable")
+        self.table.setAccessibleName(_("Sessions"))
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(3, Qt.DescendingOrder)
@@ -235,11 +238,20 @@ class SessionsPage(Page):
             buttons.addWidget(b)
         column = QVBoxLayout(box)
         column.addLayout(form)
-        column.addWidget(self.state_label)
-        column.addLayout(buttons)
-        column.addWidget(self.use_button)
         column.addStretch(1)
-        return box
+        # The fields scroll on a small screen; the state and the buttons stay in view below them.
+        from ui.widgets.scrolling import scrolling
+
+        side = QWidget()
+        side.setObjectName("sessionSide")
+        side.setMaximumWidth(box.maximumWidth() + 24)
+        outer = QVBoxLayout(side)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolling(box, "sessionEditorScroll"), 1)
+        outer.addWidget(self.state_label)
+        outer.addLayout(buttons)
+        outer.addWidget(self.use_button)
+        return side
 
     def _load_spaces(self) -> None:
         from p311desk import spaces

@@ -70,9 +70,15 @@ class SettingsPage(Page):
         self.save_button.setObjectName("saveSettings")
         self.save_button.clicked.connect(self.save)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(title)
+        from ui.widgets.scrolling import scrolling
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 8, 0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(title)
+        outer.addWidget(scrolling(body, "settingsScroll"), 1)
         door = QGroupBox(_("At the door"))
         door_layout = QVBoxLayout(door)
         self.sound = QCheckBox(_("Play a sound on each check-in (a high tone: welcome; a low one: refused)"))
@@ -84,8 +90,11 @@ class SettingsPage(Page):
         door_layout.addWidget(self.show_email)
         for w in (general, platform, door, privacy):
             layout.addWidget(w)
-        layout.addWidget(self.save_button)
         layout.addStretch(1)
+        row = QHBoxLayout()  # outside the scrolled part: Save is always in view
+        row.addWidget(self.save_button)
+        row.addStretch(1)
+        outer.addLayout(row)
         self.activate()
 
     def activate(self) -> None:

@@ -152,6 +152,19 @@ class RoomDisplay(QWidget):
             self.showNormal()
         self.raise_()
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Esc leaves full screen even where the window was never activated (it is shown without
+        taking the focus, so its shortcuts may not fire); keys its views leave unhandled come here."""
+        if event.key() == Qt.Key_Escape and self.isFullScreen():
+            self.showNormal()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def leave_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+
     def toggle_full_screen(self) -> None:
         if self.isFullScreen():
             self.showNormal()
