@@ -179,11 +179,12 @@ class AccountabilityPage(Page):
         l2.addWidget(self.consent)
         l2.addWidget(self.author_edit)
         l2.addWidget(self.ask_button)
-        l2.addWidget(self.ask_feedback, 1)
+        l2.addStretch(1)
         bl = QVBoxLayout(box)
         bl.setContentsMargins(8, 4, 8, 4)
         bl.addLayout(l1)
         bl.addLayout(l2)
+        bl.addWidget(self.ask_feedback)  # its own row: a sentence is never squeezed into a few pixels
 
         self.tree = QTreeWidget()
         self.tree.setObjectName("accountabilityTree")

@@ -76,6 +76,9 @@ class PrintPage(Page):
 
         self.kind = QComboBox()
         self.kind.setObjectName("printKind")
+        # a long document name must not squeeze the labels beside it (the popup shows it whole)
+        self.kind.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.kind.setMinimumContentsLength(16)
         for kind, (label, _module) in printing.KINDS.items():
             self.kind.addItem(_(label), kind)
         self.kind.setCurrentIndex(self.kind.findData("credentials"))  # the handout needs an address

@@ -152,15 +152,6 @@ class RoomDisplay(QWidget):
             self.showNormal()
         self.raise_()
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
-        """Esc leaves full screen even where the window was never activated (it is shown without
-        taking the focus, so its shortcuts may not fire); keys its views leave unhandled come here."""
-        if event.key() == Qt.Key_Escape and self.isFullScreen():
-            self.showNormal()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
     def leave_full_screen(self) -> None:
         if self.isFullScreen():
             self.showNormal()
@@ -239,6 +230,12 @@ class RoomDisplay(QWidget):
         # A view that walks through slides (the accountability plan) takes the arrow keys.
         handle = getattr(self._view, "handle_key", None)
         if handle is not None and handle(event.key()):
+            return
+        # Esc leaves full screen even where the window was never activated (it is shown without
+        # taking the focus, so its shortcuts may not fire); keys its views leave unhandled come here.
+        if event.key() == Qt.Key_Escape and self.isFullScreen():
+            self.showNormal()
+            event.accept()
             return
         super().keyPressEvent(event)
 
