@@ -3,8 +3,9 @@
     python tools/screenshot.py [out.png] [page] [lang]   # one page (default: the README screenshot)
     python tools/screenshot.py --docs [lang]             # every screenshot under docs/
 
-``--docs`` writes the check-in page with its recent check-ins, the participants editor, and the
-room display at 1366×768 and 1024×600 (a laptop and a netbook or projector).
+``--docs`` writes every page of the window (``docs/page-<page>-<size>.png``), the check-in page
+with its recent check-ins, the participants editor, and the room display at 1366×768 and
+1024×600 (a laptop and a netbook or projector).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def docs(lang: str) -> None:
         db, window, current = open_demo(tmp, lang)
         window.resize(1366, 768)
         window.show()
-        for name, build in SCENES:
+        for name, build in _pages() + SCENES:
             build(app, window, current)
             settle(app, window)
             target = build.widget(window) if hasattr(build, "widget") else window
@@ -143,6 +144,24 @@ def _participants(size):
 
     build.dialog = lambda window: getattr(window.pages.get("participants"), "person_dialog", None)
     return build
+
+
+def _page(page_id, size):
+    def build(app, window, current):
+        window.resize(*size)
+        page = window.go_to(page_id)
+        if page_id == "sessions":
+            page.reload(select=current.id)
+        settle(app, window)
+
+    return build
+
+
+def _pages():
+    from ui.main_window import PAGES
+
+    return [(f"page-{page_id}-{w}x{h}", _page(page_id, (w, h)))
+            for page_id, _label, _target in PAGES for (w, h) in ((1366, 768), (1024, 600))]
 
 
 SCENES = [
