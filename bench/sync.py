@@ -1,5 +1,6 @@
-"""Benchmark: pull 5,000 proposals from the fake Decidim (0.32 profile) into a fresh database,
-and push 5,000 proposals captured offline to it.
+"""Benchmark: pull 5,000 proposals from the fake Decidim into a fresh database on each schema line
+(0.27, 0.28, 0.30 with the web session; 0.32 with an API user), and push 5,000 proposals captured
+offline to it (0.32: the only line with a write API).
 
 Prints proposals/s and the requests made against the minimum (the sign-in, one spaces query, and
 one request per page of 50 proposals or meetings of the component's space), then the same with 10 % injected faults (timeouts,
@@ -12,7 +13,10 @@ with 10 % injected faults (timeouts, 500, dropped responses after the write, exp
 pushing again until nothing is left, and counts duplicates on the server (goal: 0). Anchor:
 the same number of createProposal requests sent with the client alone (no database, no outbox).
 
-    .venv/bin/python bench/sync.py [--proposals 5000] [--part pull|push|all]
+    .venv/bin/python bench/sync.py [--proposals 5000] [--part pull|push|all] [--lines 0.27,0.28,0.30,0.32]
+
+The last line sums it up per line, each with its anchor measured in the same run; the push is
+also given as a ratio of the bare client's throughput (goal ≥ 0.8).
 """
 
 from __future__ import annotations
@@ -29,26 +33,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from p311desk.db import Database  # noqa: E402
 from p311desk import spaces  # noqa: E402
 from sync.client import Credentials, DecidimClient  # noqa: E402
-from sync.fake_decidim import API_KEY, API_SECRET, start  # noqa: E402
+from sync.fake_decidim import API_KEY, API_SECRET, USER_EMAIL, USER_PASSWORD, start  # noqa: E402
 from sync.pull import pull  # noqa: E402
+from sync.schemas import LINES, type_map  # noqa: E402
 
 FAULTS = {"timeout": 0.02, "500": 0.04, "expired_token": 0.04}  # 10 % of requests
 PUSH_FAULTS = {"timeout": 0.02, "500": 0.03, "drop_after_write": 0.03, "expired_token": 0.02}  # 10 %
 
 
-def client(url: str) -> DecidimClient:
-    return DecidimClient(url, credentials=Credentials("api", API_KEY, API_SECRET), line="0.32",
+def client(url: str, line: str = "0.32") -> DecidimClient:
+    creds = Credentials("api", API_KEY, API_SECRET) if line == "0.32" else Credentials("session", USER_EMAIL,
+                                                                                          USER_PASSWORD)
+    return DecidimClient(url, credentials=creds, line=line, schema=type_map(line),
                          timeout=(2.0, 2.0), backoff=(0.02, 0.2), attempts=8)
 
 
-def run(n: int, faults: dict[str, float] | None, folder: Path, label: str) -> tuple[float, float]:
-    fake = start("0.32", proposals=n, faults=faults or {}, fault_delay=2.5, force_auth=True)
+def run(n: int, faults: dict[str, float] | None, folder: Path, label: str, line: str = "0.32") -> tuple[float, float]:
+    fake = start(line, proposals=n, faults=faults or {}, fault_delay=2.5, force_auth=True)
     try:
         published = len(fake.store.published_proposals("11"))
-        db = Database(folder / f"{label}.db")
+        db = Database(folder / f"{line}-{label}.db")
         with db.write() as s:
-            spaces.add_platform(s, "Bench", fake.url, fake.url.split("://")[1], capabilities={"line": "0.32"})
-        c = client(fake.url)
+            spaces.add_platform(s, "Bench", fake.url, fake.url.split("://")[1], capabilities={"line": line})
+        c = client(fake.url, line)
         started = time.perf_counter()
         summary = pull(db, "Bench", component="11", client=c)
         seconds = time.perf_counter() - started
@@ -57,7 +64,7 @@ def run(n: int, faults: dict[str, float] | None, folder: Path, label: str) -> tu
         minimum = pages + meeting_pages + 1 + 1  # proposal and meeting pages, the spaces query, the sign-in
         rate = summary["proposals"]["new"] / seconds
         ratio = summary["requests"] / minimum
-        print(f"{label:>10}: {summary['proposals']['new']} proposals in {seconds:.2f} s = {rate:,.0f} proposals/s; "
+        print(f"{line} {label:>10}: {summary['proposals']['new']} proposals in {seconds:.2f} s = {rate:,.0f} proposals/s; "
               f"{summary['requests']} requests for a minimum of {minimum} ({pages} pages) = {ratio:.2f}x; "
               f"{summary['retries']} retries; faults struck {sum(v for k, v in fake.counts.items() if k.startswith('fault:'))}")
         assert summary["complete"] and summary["proposals"]["new"] == published
@@ -67,15 +74,15 @@ def run(n: int, faults: dict[str, float] | None, folder: Path, label: str) -> tu
         fake.stop()
 
 
-def anchor(n: int) -> float:
-    fake = start("0.32", proposals=n)
+def anchor(n: int, line: str = "0.32") -> float:
+    fake = start(line, proposals=n)
     try:
-        c = client(fake.url)
+        c = client(fake.url, line)
         c.sign_in()
         started = time.perf_counter()
         count = sum(len(page) for page in c.pages("proposals", "11", "proposals"))
         seconds = time.perf_counter() - started
-        print(f"{'anchor':>10}: paging {count} proposals with the client alone, no database: "
+        print(f"{line} {'anchor':>10}: paging {count} proposals with the client alone, no database: "
               f"{seconds:.2f} s = {count / seconds:,.0f} proposals/s")
         return count / seconds
     finally:
@@ -162,22 +169,24 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--proposals", type=int, default=5000)
     parser.add_argument("--part", choices=("pull", "push", "all"), default="all")
+    parser.add_argument("--lines", default=",".join(LINES), help="schema lines to pull from")
     args = parser.parse_args()
     lines = []
     with tempfile.TemporaryDirectory() as tmp:
         if args.part in ("pull", "all"):
-            base = anchor(args.proposals)
-            rate, ratio = run(args.proposals, None, Path(tmp), "clean")
-            frate, fratio = run(args.proposals, FAULTS, Path(tmp), "10% faults")
-            lines.append(f"sync pull: {rate:,.0f} proposals/s at {ratio:.2f}x the minimum requests; with 10 % faults "
-                         f"{frate:,.0f} proposals/s at {fratio:.2f}x (anchor: client alone {base:,.0f} proposals/s)")
+            for line in args.lines.split(","):
+                base = anchor(args.proposals, line)
+                rate, ratio = run(args.proposals, None, Path(tmp), "clean", line)
+                frate, fratio = run(args.proposals, FAULTS, Path(tmp), "10% faults", line)
+                lines.append(f"pull {line}: {rate:,.0f}/s at {ratio:.2f}x the minimum requests, with 10 % faults "
+                             f"{frate:,.0f}/s at {fratio:.2f}x (anchor: client alone {base:,.0f}/s)")
         if args.part in ("push", "all"):
             pbase = push_anchor(args.proposals)
             prate, per, _ = push_run(args.proposals, None, Path(tmp), "clean")
             frate2, fper, dups = push_run(args.proposals, PUSH_FAULTS, Path(tmp), "10% faults")
-            lines.append(f"sync push: {prate:,.0f} proposals/s at {per:.3f} requests/proposal; with 10 % faults "
-                         f"{frate2:,.0f} proposals/s at {fper:.3f} requests/proposal, {dups} duplicates "
-                         f"(anchor: client alone {pbase:,.0f} proposals/s)")
+            lines.append(f"push 0.32: {prate:,.0f}/s = {prate / pbase:.2f}x the bare client ({pbase:,.0f}/s) at "
+                         f"{per:.3f} requests/proposal, with 10 % faults {frate2:,.0f}/s at {fper:.3f}, "
+                         f"{dups} duplicates")
     print(" | ".join(lines))
     return 0
 

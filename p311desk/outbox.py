@@ -483,21 +483,25 @@ def counts_by_session(s: Session) -> dict[uuid.UUID | None, dict[str, int]]:
 def remember(s: Session, platform: str, entity_type: str, local_id: uuid.UUID, remote: str, *,
              how: str = "created") -> None:
     """Record that ``local_id`` is ``remote`` on ``platform``. Idempotent; a conflicting second
-    answer is refused (two local rows cannot be one remote object)."""
+    answer is refused (two local rows cannot be one remote object).
+
+    One query, without flushing what the transaction holds (a push records a run of answers in
+    one commit); rows added earlier in the same transaction are checked in memory."""
     remote = str(remote)
-    row = s.scalar(select(RemoteId).where(RemoteId.platform == platform,
-                                          RemoteId.entity_type == entity_type,
-                                          RemoteId.local_id == local_id))
-    if row is not None:
-        if row.remote_id != remote:
+    pending = [r for r in s.new if isinstance(r, RemoteId) and r.platform == platform
+               and r.entity_type == entity_type and (r.local_id == local_id or r.remote_id == remote)]
+    with s.no_autoflush:
+        stored = list(s.scalars(select(RemoteId).where(
+            RemoteId.platform == platform, RemoteId.entity_type == entity_type,
+            (RemoteId.local_id == local_id) | (RemoteId.remote_id == remote))))
+    for row in pending + stored:
+        if row.local_id == local_id and row.remote_id == remote:
+            return
+        if row.local_id == local_id:
             raise InvalidTransition("This item is already linked to another object on the platform.")
-        return
-    other = local_id_for(s, platform, entity_type, remote)
-    if other is not None:
         raise InvalidTransition("This object on the platform is already linked to another item.")
     s.add(RemoteId(platform=platform, entity_type=entity_type, local_id=local_id,
                    remote_id=remote, how=how, recorded_at=utcnow()))
-    s.flush()
 
 
 def remote_id(s: Session, platform: str, entity_type: str, local_id: uuid.UUID) -> str | None:
@@ -609,7 +613,8 @@ def _safe_cell(value: Any) -> Any:
 
 
 def _get(s: Session, item_id: uuid.UUID) -> OutboxItem:
-    item = s.scalar(select(OutboxItem).where(OutboxItem.id == item_id))
+    with s.no_autoflush:  # the item's own pending changes are on the object itself
+        item = s.scalar(select(OutboxItem).where(OutboxItem.id == item_id))
     if item is None:
         raise NotFound()
     return item

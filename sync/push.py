@@ -73,6 +73,7 @@ IDEMPOTENT = {"update_proposal", "withdraw_proposal"}
 # those published since the day before the attempt (a laptop's clock may be off by hours).
 LOOKUP_MARGIN = dt.timedelta(days=1)
 LOOKUP_PAGES = 20
+BATCH = 25  # items whose "sending" is committed together (then sent one by one)
 
 
 class PushRunning(DomainError):
@@ -226,7 +227,7 @@ class Engine:
         # The answer of the last item sent, recorded in the same commit as the next item's
         # "sending" (one commit per item instead of two). A crash in between leaves that item in
         # "sending", which the next push treats as unknown and looks up: never sent twice.
-        self._sent_later: tuple[uuid.UUID, str] | None = None
+        self._sent_later: list[tuple[uuid.UUID, str]] = []
 
     @contextmanager
     def _write(self):
@@ -235,13 +236,12 @@ class Engine:
             yield s
 
     def _flush(self, s) -> None:
-        if self._sent_later is not None:
-            item_id, remote = self._sent_later
-            self._sent_later = None
+        done, self._sent_later = self._sent_later, []
+        for item_id, remote in done:
             outbox.record_sent(s, item_id, remote)
 
     def flush(self) -> None:
-        if self._sent_later is not None:
+        if self._sent_later:
             with self._write():
                 pass
 
@@ -272,16 +272,67 @@ class Engine:
                     due = [i for i in outbox.due(s) if self._mine(i, targets) and i.id not in handled]
                 if not due:
                     break
+                batch: list[tuple[outbox.ItemInfo, _Target]] = []
                 for item in due:
                     if self.cancel is not None and self.cancel.is_set():
                         raise Cancelled()
                     handled.add(item.id)
-                    self._route(item, self._target(item, targets))
+                    target = self._target(item, targets)
+                    if item.status in (outbox.PENDING, outbox.FAILED) and item.operation in API_OPERATIONS \
+                            and self.can_send(item.operation, target):
+                        batch.append((item, target))
+                        if len(batch) < BATCH:
+                            continue
+                        done = self._send_batch(batch, done, total)
+                        batch = []
+                        continue
+                    if batch:
+                        done = self._send_batch(batch, done, total)
+                        batch = []
+                    self._route(item, target)
                     done += 1
                     self.progress(min(done, total), total, item.operation)
+                if batch:
+                    done = self._send_batch(batch, done, total)
         finally:
             self.flush()
         self._carry_results(targets)
+
+    def _send_batch(self, batch: list[tuple[outbox.ItemInfo, _Target]], done: int, total: int) -> int:
+        """Send a run of items with one commit for all their "sending" (and the previous run's
+        answers): every request still leaves only after its "sending" is committed. A crash in the
+        middle leaves the rest "sending", which the next push looks up: never sent twice."""
+        prepared: list[tuple[outbox.ItemInfo, _Target, str, dict]] = []
+        with self._write() as s:
+            for item, target in batch:
+                try:
+                    name, variables = self._build(s, item, target)
+                except _CannotSend as why:
+                    self.report.blocked += 1
+                    self.report.messages.append(str(why))
+                    continue
+                outbox.begin_sending(s, item.id, {"document": name, "variables": variables}, platform=self.host)
+                prepared.append((item, target, name, variables))
+        for n, (item, target, name, variables) in enumerate(prepared):
+            if self.cancel is not None and self.cancel.is_set():
+                self._not_sent(prepared[n:], "cancelled before it was sent")
+                raise Cancelled()
+            try:
+                self._deliver(item, name, variables)
+            except _Again:
+                self._send(item, target)  # unknown: looked up; failed: sent again, with backoff
+            except _Stop:
+                self._not_sent(prepared[n + 1:], "not sent: the push stopped")
+                raise
+            done += 1
+            self.progress(min(done, total), total, item.operation)
+        return done
+
+    def _not_sent(self, rest, message: str) -> None:
+        if rest:
+            with self._write() as s:
+                for item, *_ in rest:
+                    outbox.record_not_sent(s, item.id, message)
 
     def can_send(self, op: str, target: _Target) -> bool:
         """Whether ``op`` goes by API to this platform (else by file, or by hand)."""
@@ -365,6 +416,11 @@ class Engine:
             request = {"document": name, "variables": variables}
             outbox.begin_sending(s, item_id, request, platform=self.host)
         # "sending" is committed: whatever happens next, the item has a state.
+        self._deliver(item, name, variables)
+
+    def _deliver(self, item: outbox.ItemInfo, name: str, variables: dict) -> None:
+        """Send one item already committed as "sending", and record what became of it."""
+        item_id = item.id
         try:
             data = self.client.execute(self.client.doc(name), variables, idempotent=False)
         except PlatformUnreachable as err:
@@ -401,7 +457,7 @@ class Engine:
                 outbox.record_rejected(s, item_id, "the platform did not accept it (no object in the answer)")
             self.report.rejected += 1
             return
-        self._sent_later = (item_id, remote)  # committed with the next write (see __init__)
+        self._sent_later.append((item_id, remote))  # committed with the next write (see __init__)
         self.report.sent += 1
 
     def _transient(self, item: outbox.ItemInfo, message: str, status: int | None) -> None:
