@@ -320,7 +320,8 @@ class Engine:
             try:
                 self._deliver(item, name, variables)
             except _Again:
-                self._send(item, target)  # unknown: looked up; failed: sent again, with backoff
+                # That was its first attempt; the rest (unknown: looked up; failed: sent again) follow.
+                self._send(item, target, tries=self.attempts - 1)
             except _Stop:
                 self._not_sent(prepared[n + 1:], "not sent: the push stopped")
                 raise
@@ -360,8 +361,17 @@ class Engine:
         # Everything else (creates and closures without a write API, registration codes,
         # vote results) goes through the files or travels with the closure.
 
-    def _send(self, item: outbox.ItemInfo, target: _Target) -> None:
-        retrying = Retrying(stop=stop_after_attempt(self.attempts),
+    def _send(self, item: outbox.ItemInfo, target: _Target, tries: int | None = None) -> None:
+        tries = self.attempts if tries is None else tries
+        if tries < 1:
+            with self.db.read() as s:
+                state = outbox.get(s, item.id).status
+            if state == outbox.UNKNOWN:
+                self.report.unknown += 1
+            else:
+                self.report.failed += 1
+            return
+        retrying = Retrying(stop=stop_after_attempt(tries),
                             wait=wait_exponential(multiplier=self.wait[0], max=self.wait[1]) + wait_random(0, self.wait[0]),
                             retry=retry_if_exception_type(_Again), reraise=True,
                             before_sleep=lambda _state: self.report.__setattr__("retries", self.report.retries + 1))
