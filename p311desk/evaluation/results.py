@@ -9,7 +9,9 @@ number of answers over the number of people present.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from p311desk.evaluation.forms import SCALE, TEXT, Question
@@ -33,17 +35,17 @@ class QuestionSummary:
 
 def summarize(questions: tuple[Question, ...], answers: list[list[Any]], lang: str) -> list[QuestionSummary]:
     """One summary per question of ``answers`` (each a list of values, one per question)."""
+    # One pass per question over its column, counted in C (a series may hold tens of thousands).
+    columns = list(zip_longest(*answers)) if answers else []
     out = []
     for index, q in enumerate(questions):
-        values = [a[index] for a in answers if index < len(a) and a[index] is not None]
+        column = columns[index] if index < len(columns) else ()
         if q.kind == TEXT:
-            texts = tuple(v for v in values if isinstance(v, str))
+            texts = tuple(v for v in column if isinstance(v, str) and v)
             out.append(QuestionSummary(q.key, q.kind, q.wording(lang), (), (), len(texts), None, texts))
             continue
-        counts = [0] * q.size
-        for v in values:
-            if isinstance(v, int) and 1 <= v <= q.size:
-                counts[v - 1] += 1
+        tally = Counter(column)
+        counts = [tally.get(value, 0) for value in range(1, q.size + 1)]
         n = sum(counts)
         mean = (sum((i + 1) * c for i, c in enumerate(counts)) / n) if (q.kind == SCALE and n) else None
         out.append(QuestionSummary(q.key, q.kind, q.wording(lang), tuple(q.level_labels(lang)), tuple(counts), n, mean))
