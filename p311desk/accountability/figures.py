@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 STEPS = (25, 50, 75, 100)
@@ -134,9 +134,3 @@ def parse_progress(value: object, fractions: bool = False) -> float | None:
         if 0 <= number <= 100:
             return number
     raise ValueError(text)
-
-
-def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float:
-    pairs = list(pairs)
-    total = sum(w for w, _v in pairs)
-    return sum(w * v for w, v in pairs) / total if total else 0.0
