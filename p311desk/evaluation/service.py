@@ -439,16 +439,8 @@ def trend(s: Session, series: str, lang: str | None = None) -> Trend:
     evaluations that are closed (an open one would show answers one by one)."""
     rows = _series_rows(s, series)
     lang = lang or current_language()
-    forms_by_session = {f.session_id: f for f in s.scalars(
-        select(EvaluationForm).where(EvaluationForm.session_id.in_([r.id for r in rows])))}
-    boxes = dict(s.execute(select(EvaluationBox.form_id, EvaluationBox.answers).where(
-        EvaluationBox.form_id.in_([f.id for f in forms_by_session.values()]))).all())
     items, total = [], 0
-    for r in rows:
-        form = forms_by_session.get(r.id)
-        if form is None or not (form.closed_at is not None or r.status == "closed"):
-            continue
-        answers = [values for _key, values in _checked_box(boxes.get(form.id))]
+    for r, form, answers in _series_boxes(s, rows):
         total += len(answers)
         items.append(summaries.SeriesSession(str(r.id), r.title, _date(r), forms.parse_questions(form.questions),
                                              answers))
@@ -457,20 +449,33 @@ def trend(s: Session, series: str, lang: str | None = None) -> Trend:
                  tuple(lines), total)
 
 
+def _series_boxes(s: Session, rows: list[ParticipationSession]):
+    """(session row, form, answers) for each session of the series whose evaluation is closed, in
+    two queries (the forms, then their boxes)."""
+    forms_by_session = {f.session_id: f for f in s.scalars(
+        select(EvaluationForm).where(EvaluationForm.session_id.in_([r.id for r in rows])))}
+    boxes = dict(s.execute(select(EvaluationBox.form_id, EvaluationBox.answers).where(
+        EvaluationBox.form_id.in_([f.id for f in forms_by_session.values()]))).all())
+    for r in rows:
+        form = forms_by_session.get(r.id)
+        if form is None or not (form.closed_at is not None or r.status == "closed"):
+            continue
+        yield r, form, [values for _key, values in _checked_box(boxes.get(form.id))]
+
+
 def series_texts(s: Session, series: str, lang: str | None = None) -> list[SeriesText]:
     """Every free-text answer of the series' closed evaluations, session by session."""
     rows = _series_rows(s, series)
     lang = lang or current_language()
     out = []
-    for r in rows:
-        form = s.scalar(select(EvaluationForm).where(EvaluationForm.session_id == r.id))
-        if form is None or not (form.closed_at is not None or r.status == "closed"):
-            continue
+    for r, form, answers in _series_boxes(s, rows):
         questions = forms.parse_questions(form.questions)
-        for values in _answers(s, form.id):
-            for q, v in zip(questions, values, strict=False):
-                if q.kind == forms.TEXT and isinstance(v, str) and v:
-                    out.append(SeriesText(r.title, _date(r), q.wording(lang), v))
+        free = [(i, q.wording(lang)) for i, q in enumerate(questions) if q.kind == forms.TEXT]
+        for values in answers:
+            for i, wording in free:
+                v = values[i] if i < len(values) else None
+                if isinstance(v, str) and v:
+                    out.append(SeriesText(r.title, _date(r), wording, v))
     return out
 
 
