@@ -18,7 +18,8 @@ What it proves, and how:
   the first entity whose row differs from its last event, that exists with no event, or that is
   gone without a deletion event.
   Registered today: session, participant, registration, attendance, proposal; votes registers
-  body, body_member, delegation, vote_question, vote_record. A capability registers its tables
+  body, body_member, delegation, vote_question (and a check of its ballot boxes, see
+  :func:`register_check`). A capability registers its tables
   the same way (and names them in ``ENTITY_NAMES`` for messages); a table whose rows must stay unlinkable (secret ballots)
   never registers: the votes package audits counts and a digest of the sorted ballot set instead.
   A migration that adds a column with a non-null default to an audited table changes every
@@ -351,7 +352,6 @@ ENTITY_NAMES = {
     "body_member": N_("Member of a voting body"),
     "delegation": N_("Delegation"),
     "vote_question": N_("Voting"),
-    "vote_record": N_("Open vote record"),
     "evaluation_form": N_("Evaluation form"),
     "accountability_plan": N_("Municipal action plan"),
     "accountability_item": N_("Action or objective of a plan"),
@@ -377,6 +377,22 @@ _REASONS = {
 }
 
 
+# --- checks registered by capabilities ---------------------------------------------------------
+
+# A capability whose records are proven by a digest of its own (the votes package: ballot boxes,
+# eligibility snapshots, paper ballots, each sealed by a keyed digest on an audited row) registers
+# a check here; :func:`verify` runs them after the chain and the rows are found intact. A check
+# yields (entity type, entity id, sentence in the user's language) for each record that differs.
+Check = Callable[[Session], Iterable[tuple[str, "uuid.UUID | None", str]]]
+_checks: list[Check] = []
+
+
+def register_check(check: Check) -> Check:
+    if check not in _checks:
+        _checks.append(check)
+    return check
+
+
 @dataclass(frozen=True)
 class ChainReport:
     """What :func:`verify` found. ``reason`` is a code (see ``message()`` for the sentence)."""
@@ -388,6 +404,7 @@ class ChainReport:
     entity_id: uuid.UUID | None = None
     anchored: int | None = None
     entities_checked: int = 0
+    detail: str = ""  # a registered check's own sentence (reason "check")
 
     @property
     def ok(self) -> bool:
@@ -397,6 +414,8 @@ class ChainReport:
         """The finding in the user's language (empty when the log is intact)."""
         if self.ok:
             return ""
+        if self.reason == "check":
+            return self.detail
         entity = _(ENTITY_NAMES[self.entity_type]) if self.entity_type in ENTITY_NAMES else (
             self.entity_type or "")
         return _(_REASONS[self.reason]).format(
@@ -484,6 +503,10 @@ def verify(
     if bad is not None:
         reason, etype, eid, seq = bad
         return ChainReport(checked, seq, reason, entity_type=etype, entity_id=eid, entities_checked=seen)
+    for check in _checks:
+        for etype, eid, sentence in check(s):
+            return ChainReport(checked, None, "check", entity_type=etype, entity_id=eid, entities_checked=seen,
+                               detail=sentence)
     return ChainReport(checked, entities_checked=seen)
 
 

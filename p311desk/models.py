@@ -457,6 +457,11 @@ class VoteQuestion(Tracked, Base):
     closed_at: Mapped[dt.datetime | None]
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     ballot_digest: Mapped[str | None] = mapped_column(String(64))
+    # Keyed digests kept current by the votes package and recomputed by ``audit verify``: the
+    # ballot box after every ballot, the eligibility snapshot (weights), the paper ballots.
+    box_digest: Mapped[str | None] = mapped_column(String(64))
+    eligibility_digest: Mapped[str | None] = mapped_column(String(64))
+    paper_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class VoteEligibility(Base):
@@ -472,64 +477,52 @@ class VoteEligibility(Base):
 
 
 class VoteParticipation(Base):
-    """That a voter has voted (stops double votes). No timestamp and no link to any ballot: for a
-    secret vote the choice lives only in :class:`SecretBallot`."""
+    """That a voter has voted (stops double votes), on any channel: ``via`` is kiosk, roll_call,
+    cli, proxy, or paper (handed a paper ballot: they vote on paper and nowhere else). No
+    timestamp and no link to any ballot: a secret vote's choices live only in its ballot box."""
 
     __tablename__ = "vote_participation"
     question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vote_question.id"), primary_key=True)
     participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"), primary_key=True)
     cast_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("participant.id"))
-    via: Mapped[str] = mapped_column(String(20), default="kiosk")  # kiosk | roll_call | proxy
+    via: Mapped[str] = mapped_column(String(20), default="kiosk")
 
 
-class SecretBallot(Base):
-    """Never audited per row (no ``__audit_entity__``): the audit records counts and, at close,
-    the digest of the sorted ballot set.
+class Ballot(Tracked, Base):
+    """The ballot box of an open (named) question: one form for every channel.
 
-    An anonymous ballot of a secret vote: a random key (``WITHOUT ROWID``, so neither rowid nor
-    physical order tells when it was written), the question and the choice — nothing else. A voter
-    of weight *w* leaves *w* unit ballots, so no ballot carries a weight that singles anyone out."""
+    An entry is a ballot (``choice``: its marks; ``weight``: the ballots or weight units it
+    stands for), a spoilt ballot (``spoilt``), or the count of a batch (``choice`` NULL,
+    ``votes``: option -> votes, ``weight``: the ballots with marks). ``batch`` names a batch of
+    hand counts (a name the user typed; it never touches another channel's entries). A secret
+    question's ballots are not here but in a ballot-box file of their own
+    (:mod:`p311desk.votes.box`), with the same entry fields and nothing else.
+    Audited through ``vote_question.box_digest`` (recomputed by ``audit verify``)."""
 
-    __tablename__ = "secret_ballot"
-    key: Mapped[str] = mapped_column(String(32), primary_key=True)
-    question_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    choice: Mapped[list[Any]] = mapped_column(default=list)
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-
-class VoteRecord(Tracked, Base):
-    """An open (named) vote: who voted what, with the weight applied (roll call, kiosk)."""
-
-    __tablename__ = "vote_record"
-    __audit_entity__ = "vote_record"
+    __tablename__ = "ballot"
     question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vote_question.id"), index=True)
-    participant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participant.id"))
+    channel: Mapped[str] = mapped_column(String(20))  # kiosk | roll_call | cli | proxy | paper | hands
+    voter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("participant.id"))
     cast_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("participant.id"))
-    choice: Mapped[list[Any]] = mapped_column(default=list)
+    batch: Mapped[str | None] = mapped_column(String(100))
+    serial: Mapped[str | None] = mapped_column(String(16))
+    choice: Mapped[list[Any] | None] = mapped_column(JSON)
+    votes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     weight: Mapped[int] = mapped_column(Integer, default=1)
-    via: Mapped[str] = mapped_column(String(20), default="roll_call")
-    __table_args__ = (UniqueConstraint("question_id", "participant_id"),)
-
-
-class VoteCount(Base):
-    """Counts entered by hand, keyed by (question, batch, option): saving a batch again replaces
-    it (audited), never adds on top. ``option`` is the 0-based option number or one of
-    ``blank``, ``abstain``, ``invalid``, ``total``."""
-
-    __tablename__ = "vote_count"
-    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vote_question.id"), primary_key=True)
-    batch: Mapped[str] = mapped_column(String(100), primary_key=True)
-    option: Mapped[str] = mapped_column(String(10), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, default=0)
+    spoilt: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (UniqueConstraint("question_id", "voter_id"),)
 
 
 class PaperBallot(Base):
-    """A printed ballot's serial; ``counted`` once scanned (a second scan is refused)."""
+    """A printed ballot's serial; ``counted`` once scanned (a second scan is refused). ``weight``:
+    the weight units it carries (a weighted question's ballot is issued to one member, and the
+    weight is part of its signed serial)."""
 
     __tablename__ = "paper_ballot"
     question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("vote_question.id"), primary_key=True)
     serial: Mapped[str] = mapped_column(String(16), primary_key=True)
     counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    weight: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class SessionClosing(Base):

@@ -104,17 +104,27 @@ def register(sub) -> None:
     q.add_argument("--blank", type=int, default=0)
     q.add_argument("--invalid", type=int, default=0)
     q.add_argument("--abstain", type=int, default=0)
-    q.add_argument("--total", type=int, help=_("ballots in the batch (needed for multiple choice)"))
+    q.add_argument("--total", type=int,
+                   help=_("ballots or hands in the batch, blank and spoilt ones included (needed for multiple "
+                          "choice, points and budgets)"))
     q.set_defaults(func=cmd_count)
     q = pp.add_parser("ballots", help=_("issue signed paper ballots"))
     q.add_argument("question")
     q.add_argument("--count", type=int, required=True)
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_ballots)
-    q = pp.add_parser("scan", help=_("count a paper ballot from a scanned code"))
+    q = pp.add_parser("hand", help=_("record that a present person received a paper ballot (they vote on paper)"))
     q.add_argument("question")
-    q.add_argument("payload")
+    q.add_argument("code", help=_("the voter's check-in code"))
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_hand)
+    q = pp.add_parser("scan", help=_("count one paper ballot: the codes beside its marked boxes, or its serial"))
+    q.add_argument("question")
+    q.add_argument("payload", nargs="+", metavar="CODE",
+                   help=_("the codes of one sheet's marked boxes (Borda: first preference first), or its serial"))
     q.add_argument("--choice", action="append", help=_("the marked option, for a scanned serial (blank, invalid)"))
+    q.add_argument("--blank", action="store_true", help=_("a blank sheet (scan its serial)"))
+    q.add_argument("--spoilt", action="store_true", help=_("a spoilt sheet (scan its serial)"))
     q.set_defaults(func=cmd_scan)
     q = pp.add_parser("results", help=_("the result and why"))
     q.add_argument("question")
@@ -377,10 +387,26 @@ def cmd_ballots(args, ctx) -> int:
     return 0
 
 
+def cmd_hand(args, ctx) -> int:
+    qid = _question(ctx, args.question).id
+    with ctx.db.write() as s:
+        r = votes.hand(s, qid, args.code)
+    if args.json:
+        ctx.print(json.dumps({"voter": r.voter, "weight": r.ballots,
+                              "ballot": r.ballot.as_json() if r.ballot else None}, ensure_ascii=False))
+        return 0
+    ctx.print(r.message)
+    if r.ballot is not None:
+        ctx.print(f"{r.ballot.serial}  {r.ballot.serial_payload}")
+        for label, payload in r.ballot.options:
+            ctx.print(f"    {payload}  {label}")
+    return 0
+
+
 def cmd_scan(args, ctx) -> int:
     qid = _question(ctx, args.question).id
     with ctx.db.write() as s:
-        r = votes.scan(s, qid, args.payload, args.choice)
+        r = votes.scan(s, qid, args.payload, args.choice, blank=args.blank, spoilt=args.spoilt)
     ctx.print(r.message)
     return 0
 

@@ -45,6 +45,7 @@ from p311desk.votes.closing import (
 )
 from p311desk.votes.closing import advance as advance_closing
 from p311desk.votes.closing import stages as closing_stages
+from p311desk.votes.box import BallotBoxDamaged
 from p311desk.votes.explain import RULE_NAMES, money
 from p311desk.votes.service import (
     METHOD_NAMES,
@@ -64,6 +65,8 @@ from p311desk.votes.service import (
     create_question,
     electorate,
     find_question,
+    hand,
+    in_range,
     is_ballot_code,
     issue_ballots,
     kiosk_voter,
@@ -71,6 +74,7 @@ from p311desk.votes.service import (
     list_questions,
     live_count,
     open_question,
+    paper_outstanding,
     parse_choice,
     parse_counts,
     record_casting_vote,
@@ -78,6 +82,7 @@ from p311desk.votes.service import (
     roll_call,
     save_count,
     scan,
+    sheet,
     validate_choice,
     VoterRow,
     voters,
@@ -94,6 +99,7 @@ __all__ = [
     "METHOD_NAMES",
     "RULE_NAMES",
     "STATUS_NAMES",
+    "BallotBoxDamaged",
     "BodyInfo",
     "CastResult",
     "DelegationInfo",
@@ -118,6 +124,10 @@ __all__ = [
     "electorate",
     "find_body",
     "find_question",
+    "hand",
+    "in_range",
+    "paper_outstanding",
+    "sheet",
     "is_ballot_code",
     "issue_ballots",
     "kiosk_voter",

@@ -59,6 +59,8 @@ class DelegationInfo:
     entered_by: str
 
 
+MAX_WEIGHT = 10**12  # a vote weight above this is refused with a sentence
+
 def _body_info(s: Session, b: Body) -> BodyInfo:
     n, w = s.execute(select(func.count(), func.coalesce(func.sum(BodyMember.weight), 0))
                      .where(BodyMember.body_id == b.id, BodyMember.active.is_(True))).one()
@@ -114,8 +116,14 @@ def members(s: Session, body_id: uuid.UUID) -> list[MemberInfo]:
 
 
 def add_member(s: Session, body_id: uuid.UUID, participant_id: uuid.UUID, role: str = "", weight: int = 1) -> MemberInfo:
-    if int(weight) != weight or weight < 1:
+    try:
+        whole = int(weight) == weight
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole or weight < 1:
         raise ValidationError("A vote weight is a whole number of at least 1.")
+    if weight > MAX_WEIGHT:
+        raise ValidationError("{value} is too large: numbers here go up to {limit}.", value=weight, limit=MAX_WEIGHT)
     p = s.get(Participant, participant_id)
     if p is None or s.get(Body, body_id) is None:
         raise NotFound()
@@ -215,8 +223,13 @@ def preview_members(s: Session, body_id: uuid.UUID, table: Any, mapping: dict[st
                 if as_float != int(as_float) or as_float < 1:
                     raise ValueError
                 weight = int(as_float)
-            except ValueError:
-                problems.append(_("weight “{value}” is not a whole number of at least 1").format(value=raw_weight))
+                if weight > MAX_WEIGHT:
+                    problems.append(_("weight “{value}” is too large (at most {max})").format(
+                        value=raw_weight[:30], max=MAX_WEIGHT))
+                    weight = 1
+            except (ValueError, OverflowError):
+                problems.append(_("weight “{value}” is not a whole number of at least 1").format(
+                    value=raw_weight[:30]))
         if not name and not code:
             problems.append(_("a member needs a name or a code"))
         status = "new"

@@ -82,3 +82,31 @@ def sentence(d: Decision, counts: Counts, labels: Sequence[str], *, method: str,
     top = d.ranking[0]
     return _("No option reached the majority: “{option}” has {votes}; {need}.").format(
         option=labels[top], votes=counts.votes[top], need=_need(d))
+
+
+def budget_difference(costs: Sequence[int], budget: int, ballots, selections: dict, labels: Sequence[str]) -> str:
+    """Why Decidim's rule and equal shares fund different projects, in words: which projects
+    only one of them funds, who asked for them (how many voters), and what each leaves unspent."""
+    greedy, shares = set(selections.get("greedy", ())), set(selections.get("equal_shares", ()))
+    left = {k: budget - sum(costs[i] for i in v) for k, v in (("greedy", greedy), ("equal_shares", shares))}
+    if greedy == shares:
+        return _("Both rules fund the same projects; {left} is left unspent.").format(left=money(left["greedy"]))
+    supporters = [0] * len(costs)
+    for choice, weight in ballots or ():
+        for c in set(choice):
+            if 0 <= c < len(costs):
+                supporters[c] += weight
+
+    def names(ids) -> str:
+        return ", ".join(_("“{label}” ({n} voters)").format(label=labels[i], n=supporters[i]) for i in sorted(ids))
+
+    parts = []
+    if greedy - shares:
+        parts.append(_("Only Decidim's rule funds {projects}: the most voted first, while money is left.").format(
+            projects=names(greedy - shares)))
+    if shares - greedy:
+        parts.append(_("Only equal shares funds {projects}: their voters' equal shares of the budget pay for them, "
+                       "so smaller groups get their projects too.").format(projects=names(shares - greedy)))
+    parts.append(_("Unspent: {greedy} by Decidim's rule, {shares} by equal shares.").format(
+        greedy=money(left["greedy"]), shares=money(left["equal_shares"])))
+    return " ".join(parts)

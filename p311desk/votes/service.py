@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from p311desk import audit, keys, outbox, qr
@@ -40,22 +40,24 @@ from p311desk.attendance import present_ids, resolve
 from p311desk.errors import DomainError, InvalidTransition, NotFound, ValidationError
 from p311desk.i18n import N_, _
 from p311desk.models import (
+    Ballot,
     BodyMember,
     Delegation,
     PaperBallot,
     ParticipationSession,
     Participant,
-    SecretBallot,
-    VoteCount,
+    Registration,
     VoteEligibility,
     VoteParticipation,
     VoteQuestion,
-    VoteRecord,
     utcnow,
 )
 from p311desk.text import clean, fold
-from p311desk.votes import explain, tally
+from p311desk.votes import box, explain, tally
 from p311desk.votes.tally import ABSTAIN
+
+LIMIT = 10**12  # weights, costs, budgets, counts and dots above this are refused with a sentence
+BATCH_MAX = 100
 
 METHOD_NAMES = {"yes_no": N_("Yes / no / abstain"), "single": N_("Single choice"),
                 "multiple": N_("Multiple choice"), "points": N_("Points"), "budget": N_("Participatory budget")}
@@ -114,8 +116,11 @@ class LiveCount:
     """What the room may see while a question is open: how many have voted, never what."""
 
     status: str
-    voted: int  # voters (headcount) who have voted, plus paper ballots scanned
+    voted: int  # who has voted: in person, by proxy, handed paper (or paper counted), hand counts
     eligible: int  # voters who may vote (present or represented)
+    handed: int = 0  # paper ballots handed out (where handing is recorded)
+    scanned: int = 0  # paper ballots counted
+    hands: int = 0  # ballots or hands in hand counts
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,7 @@ class CastResult:
     voter: str
     ballots: int  # weight units recorded
     message: str
+    ballot: IssuedBallot | None = None  # a weighted question's paper ballot, issued when handed
 
 
 @dataclass(frozen=True)
@@ -178,10 +184,11 @@ class IssuedBallot:
     serial: str
     serial_payload: str
     options: tuple[tuple[str, str], ...]  # (label, payload)
+    weight: int = 1
 
     def as_json(self) -> dict[str, Any]:
         return {"serial": self.serial, "serial_payload": self.serial_payload,
-                "options": [{"label": label, "payload": payload} for label, payload in self.options]}
+                "options": [{"label": label, "payload": payload} for label, payload in self.options], "weight": self.weight}
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -305,6 +312,12 @@ def create_question(
         raise ValidationError("The data is not valid.")
     if weighted and body_id is None:
         raise ValidationError("Weighted votes need a body: weights are the members' weights.")
+    for name, value in (("budget", budget), ("spending limit", spending_limit), ("dots", dots),
+                        ("dots per option", dots_max), ("min", min_selections), ("max", max_selections),
+                        *(("cost", c) for c in costs)):
+        if value is not None and not isinstance(value, bool) and isinstance(value, int) and \
+                not -LIMIT <= value <= LIMIT:
+            raise ValidationError("{value} is too large: numbers here go up to {limit}.", value=value, limit=LIMIT)
     n = len(labels)
     lo, hi = 1, 1
     if method == "multiple":
@@ -334,6 +347,9 @@ def create_question(
         except ValueError:
             raise ValidationError("A quorum is a fraction between 0 and 1, such as 1/2 or 0.6.") from None
         qnum, qden = frac.numerator, frac.denominator
+        if body_id is None and not _registered(s, session_id):
+            raise ValidationError("A quorum counts the people registered for the session, and this session has "
+                                  "no registrations: register them first, or put the question to a body.")
     q = VoteQuestion(
         id=uuid.uuid4(), session_id=session_id, title=title, description=clean(description), options=labels,
         method=method, secret=secret, weighted=weighted, body_id=body_id, min_selections=lo, max_selections=hi,
@@ -363,7 +379,14 @@ def open_question(s: Session, question_id: uuid.UUID) -> QuestionInfo:
     here = present_ids(s, q.session_id)
     rows: list[VoteEligibility] = []
     if q.body_id is None:
-        rows = [VoteEligibility(question_id=q.id, participant_id=pid, weight=1, present=True) for pid in here]
+        # The members of a session question are the people registered for it (and anyone who
+        # came without registering); those checked in are present.
+        registered = _registered(s, q.session_id)
+        if q.quorum_num and not registered:
+            raise InvalidTransition("A quorum counts the people registered for the session, and this session has "
+                                    "no registrations: register them first, or put the question to a body.")
+        rows = [VoteEligibility(question_id=q.id, participant_id=pid, weight=1, present=pid in here)
+                for pid in sorted(registered | here)]
     else:
         carried = {d.from_participant_id: d.to_participant_id for d in s.scalars(select(Delegation).where(
             Delegation.session_id == q.session_id, Delegation.body_id == q.body_id, Delegation.revoked_at.is_(None)))}
@@ -380,10 +403,19 @@ def open_question(s: Session, question_id: uuid.UUID) -> QuestionInfo:
     s.add_all(rows)
     q.status, q.opened_at = "open", utcnow()
     s.flush()
+    q.eligibility_digest = eligibility_digest(s, q)
+    q.box_digest = box.digest(q.id, [])
+    if q.secret:
+        box.put(s, q, [], channel="open")  # the empty box file, so that a missing file is noticed
     audit.record(s, "vote.opened", session_id=q.session_id, entity_type="vote_question", entity_id=q.id,
                  payload={"eligible": len(rows), "present": sum(r.present for r in rows),
-                          "represented": sum(1 for r in rows if r.carried_by_id)})
+                          "represented": sum(1 for r in rows if r.carried_by_id),
+                          "weights": sum(r.weight for r in rows), "eligibility_digest": q.eligibility_digest})
     return _info(q)
+
+
+def _registered(s: Session, session_id: uuid.UUID) -> set[uuid.UUID]:
+    return set(s.scalars(select(Registration.participant_id).where(Registration.session_id == session_id)))
 
 
 @dataclass(frozen=True)
@@ -462,7 +494,7 @@ def validate_choice(q: VoteQuestion | QuestionInfo, choice: tuple[int, ...]) -> 
         raise VoteRefused(err.reason, **err.params) from None
 
 
-# --- cast ------------------------------------------------------------------------------------
+# --- the one door: every channel enters the ballot box here ----------------------------------
 
 
 def _open(s: Session, question_id: uuid.UUID) -> VoteQuestion:
@@ -476,31 +508,145 @@ def _open(s: Session, question_id: uuid.UUID) -> VoteQuestion:
 def _voter(s: Session, q: VoteQuestion, code: str) -> Participant:
     p = resolve(s, q.session_id, code)
     if p is None:
-        raise VoteRefused("Unknown code “{code}”.", code=clean(code))
+        raise VoteRefused("Unknown code “{code}”.", code=clean(code)[:40])
     return p
 
 
-def _store(s: Session, q: VoteQuestion, voter: Participant, choice: tuple[int, ...], weight: int,
-           cast_by: Participant | None, via: str) -> None:
-    s.add(VoteParticipation(question_id=q.id, participant_id=voter.id,
-                            cast_by_id=cast_by.id if cast_by else None, via=via))
-    if q.secret:
-        s.add_all(SecretBallot(key=secrets.token_hex(16), question_id=q.id, choice=list(choice))
-                  for _unit in range(weight))
-    else:
-        s.add(VoteRecord(id=uuid.uuid4(), question_id=q.id, participant_id=voter.id,
-                         cast_by_id=cast_by.id if cast_by else None, choice=list(choice), weight=weight, via=via))
+def in_range(value: Any, what: str = "") -> int:
+    """A whole number between 0 and :data:`LIMIT`, or a :class:`VoteRefused` sentence."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            if int(value) != value:
+                raise ValueError
+            value = int(value)
+        except (TypeError, ValueError, OverflowError):
+            raise VoteRefused("Counts are whole numbers of at least 0.") from None
+    if value < 0:
+        raise VoteRefused("Counts are whole numbers of at least 0.")
+    if value > LIMIT:
+        raise VoteRefused("{value} is too large: numbers here go up to {limit}.", value=value, limit=LIMIT)
+    return value
+
+
+@dataclass(frozen=True)
+class _Load:
+    """What a question's ballot box already holds, in weight units, by where it came from."""
+
+    others: int  # people who voted in person or by proxy (kiosk, roll call, CLI, proxy)
+    handed: int  # people handed a paper ballot (they vote on paper)
+    handing: bool  # whether handing paper ballots is recorded for this question
+    scanned: int  # paper ballots counted
+    hands: int  # ballots or hands in batches of hand counts
+    heads: int  # people who voted (headcount, any channel)
+    handed_heads: int
+    scanned_sheets: int
+
+    @property
+    def used(self) -> int:
+        return self.others + max(self.handed, self.scanned) + self.hands
+
+
+def _load(s: Session, q: VoteQuestion, entries: list[tally.Entry] | None = None) -> _Load:
+    rows = s.execute(select(VoteParticipation.via, VoteEligibility.weight).join(
+        VoteEligibility, (VoteEligibility.question_id == VoteParticipation.question_id)
+        & (VoteEligibility.participant_id == VoteParticipation.participant_id)).where(
+        VoteParticipation.question_id == q.id)).all()
+    others = sum(w for via, w in rows if via != "paper")
+    handed = sum(w for via, w in rows if via == "paper")
+    handed_heads = sum(1 for via, _w in rows if via == "paper")
+    paper = s.execute(select(func.count(), func.coalesce(func.sum(PaperBallot.weight), 0)).where(
+        PaperBallot.question_id == q.id, PaperBallot.counted.is_(True))).one()
+    if entries is None:
+        entries = box.entries(s, q)
+    hands = sum(e.weight for e in entries if e.batch is not None)
+    return _Load(int(others), int(handed), handed_heads > 0, int(paper[1]), int(hands), len(rows), handed_heads,
+                 int(paper[0]))
+
+
+def _eligibility_rows(s: Session, q: VoteQuestion) -> list[list[Any]]:
+    voted = dict(s.execute(select(VoteParticipation.participant_id, VoteParticipation.via).where(
+        VoteParticipation.question_id == q.id)).all())
+    return [[r.participant_id.hex, r.weight, bool(r.present), r.carried_by_id.hex if r.carried_by_id else None,
+             voted.get(r.participant_id)]
+            for r in s.scalars(select(VoteEligibility).where(VoteEligibility.question_id == q.id))]
+
+
+def _paper_rows(s: Session, q: VoteQuestion) -> list[list[Any]]:
+    return [[p.serial, p.weight, bool(p.counted)]
+            for p in s.scalars(select(PaperBallot).where(PaperBallot.question_id == q.id))]
+
+
+def eligibility_digest(s: Session, q: VoteQuestion) -> str:
+    return box.sealed_digest(q.id, "eligibility", _eligibility_rows(s, q))
+
+
+def paper_digest(s: Session, q: VoteQuestion) -> str:
+    return box.sealed_digest(q.id, "paper", _paper_rows(s, q))
+
+
+def _admit(s: Session, q: VoteQuestion, channel: str, new: list[tally.Entry], *,
+           voters: tuple[tuple[VoteEligibility, str], ...] = (), cast_by: Participant | None = None,
+           paper: PaperBallot | None = None, replace_batch: str | None = None,
+           kind: str = "vote.cast", entity: Participant | None = None, payload: dict[str, Any] | None = None) -> _Load:
+    """The one door of the ballot box. Checks that nobody votes twice on any channel and that
+    the box never holds more than may be cast, stores the entries in the one form, seals the
+    digests and audits — or refuses with a sentence and changes nothing."""
+    for e in new:
+        in_range(e.weight)
+        for v in (e.votes or {}).values():
+            in_range(v)
+    entries = box.entries(s, q)
+    before = _load(s, q, entries)
+    for elig, _via in voters:
+        done = s.get(VoteParticipation, (q.id, elig.participant_id))
+        if done is not None:
+            name = s.get(Participant, elig.participant_id).full_name
+            if done.via == "paper":
+                raise VoteRefused("{name} has been handed a paper ballot: they vote on paper, not here.", name=name)
+            raise VoteRefused("{name} has already voted.", name=name)
+    others = before.others + sum(e.weight for e, via in voters if via != "paper")
+    handed = before.handed + sum(e.weight for e, via in voters if via == "paper")
+    scanned = before.scanned + (paper.weight if paper is not None else 0)
+    old_batch = sum(e.weight for e in entries if replace_batch is not None and e.batch == replace_batch)
+    hands = before.hands - old_batch + sum(e.weight for e in new if e.batch is not None)
+    if paper is not None and (before.handing or handed) and scanned > handed:
+        raise VoteRefused("{handed} paper ballots were handed out and {counted} are counted already: this one "
+                          "would be more than were handed out.", handed=handed, counted=before.scanned)
+    limit = electorate(s, q.id).present_weight
+    used = others + max(handed, scanned) + hands
+    if used > limit:
+        raise VoteRefused("This would make {used} votes, more than the {limit} who may vote (in person, "
+                          "represented, or on paper).", used=used, limit=limit)
+    for elig, via in voters:
+        s.add(VoteParticipation(question_id=q.id, participant_id=elig.participant_id,
+                                cast_by_id=cast_by.id if cast_by else None, via=via))
     s.flush()
-    payload: dict[str, Any] = {"question_id": str(q.id), "via": via}
-    if not q.secret:  # an open vote is public: the audit shows the choice
-        payload.update(choice=list(choice), weight=weight)
-    audit.record(s, "vote.cast", session_id=q.session_id, entity_type="participant", entity_id=voter.id,
-                 payload=payload)
+    voter_id = voters[0][0].participant_id if len(voters) == 1 and voters[0][1] != "paper" else None
+    digest = box.put(s, q, new, channel=channel, voter_id=voter_id, cast_by_id=cast_by.id if cast_by else None,
+                     serial=paper.serial if paper is not None else None, replace_batch=replace_batch) \
+        if (new or replace_batch is not None) else q.box_digest
+    if paper is not None:
+        paper.counted = True
+        s.flush()
+        q.paper_digest = paper_digest(s, q)
+    if voters:
+        q.eligibility_digest = eligibility_digest(s, q)
+    s.flush()
+    body: dict[str, Any] = {"question_id": str(q.id), "via": channel, **(payload or {})}
+    if digest is not None:
+        body["box_digest"] = digest
+    audit.record(s, kind, session_id=q.session_id,
+                 entity_type="participant" if entity is not None else "vote_question",
+                 entity_id=entity.id if entity is not None else q.id, payload=body)
+    return _load(s, q)
+
+
+# --- in person: kiosk, roll call, the CLI --------------------------------------------------------
 
 
 def cast(s: Session, question_id: uuid.UUID, code: str, choice: tuple[int, ...] | list[str], *,
          on_behalf_of: str | None = None, via: str = "kiosk") -> CastResult:
-    """Record one voter's ballot (kiosk, roll call). ``on_behalf_of`` names an absent member
+    """Record one voter's ballot (kiosk, roll call, CLI). ``on_behalf_of`` names an absent member
     whose vote ``code`` carries by delegation."""
     q = _open(s, question_id)
     if choice and isinstance(next(iter(choice)), str):
@@ -521,9 +667,11 @@ def cast(s: Session, question_id: uuid.UUID, code: str, choice: tuple[int, ...] 
             raise VoteRefused("{name} may not vote on this question.", name=voter.full_name)
         if not elig.present:
             raise VoteRefused("{name} was not present when the vote opened.", name=voter.full_name)
-    if s.get(VoteParticipation, (q.id, voter.id)) is not None:
-        raise VoteRefused("{name} has already voted.", name=voter.full_name)
-    _store(s, q, voter, choice, elig.weight, cast_by, via)
+    payload: dict[str, Any] = {}
+    if not q.secret:  # an open vote is public: the audit shows the choice
+        payload.update(choice=list(choice), weight=elig.weight)
+    _admit(s, q, via, [tally.Entry(choice, elig.weight)], voters=((elig, via),), cast_by=cast_by,
+           entity=voter, payload=payload)
     return CastResult(voter.full_name, elig.weight, _("Vote recorded for {name}.").format(name=voter.full_name))
 
 
@@ -546,39 +694,29 @@ def cast_proxy(s: Session, question_id: uuid.UUID, code: str, counts: dict[str, 
     up to the weight of the carried votes not cast yet; each carried member is marked voted."""
     q = _open(s, question_id)
     holder = _voter(s, q, code)
+    if q.method not in ("yes_no", "single"):
+        raise VoteRefused("Carried votes in aggregate are for yes/no and single-choice questions.")
     pending = [r for r in s.scalars(select(VoteEligibility).where(
         VoteEligibility.question_id == q.id, VoteEligibility.carried_by_id == holder.id))
         if s.get(VoteParticipation, (q.id, r.participant_id)) is None]
     if not pending:
         raise VoteRefused("{name} carries no votes that are still to be cast.", name=holder.full_name)
-    units: list[tuple[tuple[int, ...], int]] = []
+    units: dict[tuple[int, ...], int] = {}
     for option, n in counts.items():
-        if int(n) != n or n < 0:
-            raise VoteRefused("Counts are whole numbers of at least 0.")
+        n = in_range(n)
         choice = () if fold(option) in BLANK_WORDS else parse_choice(q, [option])
-        if q.method not in ("yes_no", "single"):
-            raise VoteRefused("Carried votes in aggregate are for yes/no and single-choice questions.")
-        units.append((validate_choice(q, choice), int(n)))
-    total, expected = sum(n for _c, n in units), sum(r.weight for r in pending)
+        choice = validate_choice(q, choice)
+        units[choice] = units.get(choice, 0) + n
+    total, expected = sum(units.values()), sum(r.weight for r in pending)
     if total != expected:
         raise VoteRefused("{name} carries {expected} votes still to be cast; the counts add up to {total}.",
                           name=holder.full_name, expected=expected, total=total)
-    for r in pending:
-        s.add(VoteParticipation(question_id=q.id, participant_id=r.participant_id, cast_by_id=holder.id, via="proxy"))
-    if q.secret:
-        s.add_all(SecretBallot(key=secrets.token_hex(16), question_id=q.id, choice=list(c))
-                  for c, n in units for _unit in range(n))
-    else:
-        batch = f"proxy:{holder.checkin_code}"
-        for c, n in units:
-            _put_count(s, q.id, batch, _count_key(c), n)
-    s.flush()
-    payload: dict[str, Any] = {"question_id": str(q.id), "via": "proxy", "votes": total,
-                               "members": [str(r.participant_id) for r in pending]}
+    payload: dict[str, Any] = {"votes": total, "members": [str(r.participant_id) for r in pending]}
     if not q.secret:
-        payload["counts"] = {_count_key(c): n for c, n in units}
-    audit.record(s, "vote.proxy_cast", session_id=q.session_id, entity_type="participant", entity_id=holder.id,
-                 payload=payload)
+        payload["counts"] = {_count_key(c): n for c, n in units.items()}
+    _admit(s, q, "proxy", [tally.Entry(c, n) for c, n in units.items() if n],
+           voters=tuple((r, "proxy") for r in pending), cast_by=holder, kind="vote.proxy_cast", entity=holder,
+           payload=payload)
     return CastResult(holder.full_name, total, _("Carried votes recorded for {name}: {n}.").format(
         n=total, name=holder.full_name))
 
@@ -594,83 +732,73 @@ def _count_key(choice: tuple[int, ...]) -> str:
     return str(choice[0])
 
 
-def _put_count(s: Session, question_id: uuid.UUID, batch: str, option: str, n: int) -> None:
-    row = s.get(VoteCount, (question_id, batch, option))
-    if row is None:
-        s.add(VoteCount(question_id=question_id, batch=batch, option=option, count=n))
-    else:
-        row.count = n
-
-
 def save_count(s: Session, question_id: uuid.UUID, batch: str, counts: dict[str, int], *, blank: int = 0,
                invalid: int = 0, abstain: int = 0, total: int | None = None) -> None:
-    """Save the counts of one batch (show of hands, a pile of paper ballots). Saving the same
-    batch again replaces what it had — audited — never adds on top. Refused when the counts
-    exceed who may vote."""
+    """Save the counts of one batch (a show of hands, a pile of paper ballots counted by hand).
+    ``total`` is the number of ballots or hands in the batch, blank and spoilt ones included
+    (needed where the votes alone do not say it: multiple choice, points, budgets). Saving the
+    same batch again replaces what it had — audited — never adds on top; other channels'
+    ballots are never touched. Refused when the box would hold more than may be cast."""
     q = _open(s, question_id)
     batch = clean(batch)
-    if not batch or batch.startswith("proxy:"):
+    if not batch:
         raise VoteRefused("A count needs a batch name.")
-    values: dict[str, int] = {}
+    if len(batch) > BATCH_MAX:
+        raise VoteRefused("A batch name has at most {max} characters.", max=BATCH_MAX)
+    blank, invalid, abstain = in_range(blank), in_range(invalid), in_range(abstain)
+    if total is not None:
+        total = in_range(total)
+    if abstain and q.method != "yes_no":
+        raise VoteRefused("Only yes/no questions take an abstention.")
+    votes: dict[int, int] = {}
     for option, n in counts.items():
-        if int(n) != n or n < 0:
-            raise VoteRefused("Counts are whole numbers of at least 0.")
+        n = in_range(n)
         choice = parse_choice(q, [option])
         if q.method == "yes_no" and choice == (ABSTAIN,):
-            abstain += int(n)
+            abstain += n
             continue
         if len(choice) != 1:
             raise VoteRefused("There is no option “{option}”.", option=option)
-        values[str(choice[0])] = values.get(str(choice[0]), 0) + int(n)
-    for name, n in (("blank", blank), ("invalid", invalid), ("abstain", abstain)):
-        if int(n) != n or n < 0:
-            raise VoteRefused("Counts are whole numbers of at least 0.")
-        if n:
-            values[name] = int(n)
+        votes[choice[0]] = votes.get(choice[0], 0) + n
+    new: list[tally.Entry] = []
     one_choice = q.method in ("yes_no", "single")
-    batch_ballots = (sum(v for k, v in values.items() if k not in ("invalid",)) if one_choice
-                     else (total if total is not None else 0) + values.get("invalid", 0))
+    if one_choice:
+        counted = sum(votes.values()) + blank + abstain + invalid
+        if total is not None and total != counted:
+            raise VoteRefused("The counts add up to {sum}, not the {total} ballots or hands of the batch.",
+                              sum=counted, total=total)
+        new += [tally.Entry((i,), n, batch=batch) for i, n in sorted(votes.items()) if n]
+    else:
+        if total is None:
+            raise VoteRefused("Say how many ballots or hands the batch has (--total): for this method the "
+                              "votes alone do not tell.")
+        marked = total - blank - invalid
+        if marked < 0:
+            raise VoteRefused("The batch has {total} ballots, fewer than its blank and spoilt ones.", total=total)
+        if q.method == "budget" and q.rule == "equal_shares" and (marked or any(votes.values())):
+            raise VoteRefused("The Method of Equal Shares needs every ballot as marked: count these ballots one "
+                              "by one (scan them), not as a total.")
+        try:
+            tally.check_aggregate(_spec(q), votes, marked)
+        except tally.InvalidBallot as err:
+            raise VoteRefused(err.reason, **err.params) from None
+        if marked:
+            new.append(tally.Entry(None, marked, votes={i: n for i, n in votes.items() if n}, batch=batch))
+    if blank:
+        new.append(tally.Entry((), blank, batch=batch))
+    if abstain:
+        new.append(tally.Entry((ABSTAIN,), abstain, batch=batch))
+    if invalid:
+        new.append(tally.Entry((), invalid, spoilt=True, batch=batch))
+    previous = [e for e in box.entries(s, q) if e.batch == batch]
+    values = {str(i): n for i, n in votes.items()}
+    values.update({k: v for k, v in (("blank", blank), ("abstain", abstain), ("invalid", invalid)) if v})
     if total is not None:
-        if one_choice and total != batch_ballots:
-            raise VoteRefused("The counts add up to {sum}, not the {total} ballots of the batch.",
-                              sum=batch_ballots, total=total)
-        values["total"] = int(total)
-    previous = {r.option: r.count for r in s.scalars(select(VoteCount).where(
-        VoteCount.question_id == q.id, VoteCount.batch == batch))}
-    s.execute(delete(VoteCount).where(VoteCount.question_id == q.id, VoteCount.batch == batch))
-    for option, n in values.items():
-        s.add(VoteCount(question_id=q.id, batch=batch, option=option, count=n))
-    s.flush()
-    limit = electorate(s, q.id).present_weight
-    used = _ballots_used(s, q)
-    if used > limit:
-        raise VoteRefused("With these counts the votes would reach {used}, more than the {limit} who may vote.",
-                              used=used, limit=limit)
-    audit.record(s, "vote.count_saved" if not previous else "vote.count_replaced", session_id=q.session_id,
-                 entity_type="vote_question", entity_id=q.id,
-                 payload={"batch": batch, "counts": values, "previous": previous or None})
-
-
-def _ballots_used(s: Session, q: VoteQuestion) -> int:
-    """Votes already in, in weight units: participations, scanned paper ballots and hand counts."""
-    voted = s.scalar(select(func.coalesce(func.sum(VoteEligibility.weight), 0)).join(
-        VoteParticipation, (VoteParticipation.question_id == VoteEligibility.question_id)
-        & (VoteParticipation.participant_id == VoteEligibility.participant_id)).where(
-        VoteEligibility.question_id == q.id)) or 0
-    paper = s.scalar(select(func.count()).select_from(PaperBallot).where(
-        PaperBallot.question_id == q.id, PaperBallot.counted.is_(True))) or 0
-    hand = 0
-    per_batch: dict[str, dict[str, int]] = defaultdict(dict)
-    for r in s.scalars(select(VoteCount).where(VoteCount.question_id == q.id)):
-        per_batch[r.batch][r.option] = r.count
-    for batch, rows in per_batch.items():
-        if batch.startswith("proxy:") or batch.endswith(":scanned"):
-            continue  # already counted: carried members' participations, scanned paper ballots
-        if "total" in rows:
-            hand += rows["total"] + rows.get("invalid", 0)
-        else:
-            hand += sum(rows.values())
-    return int(voted) + int(paper) + hand
+        values["total"] = total
+    _admit(s, q, "hands", new, replace_batch=batch,
+           kind="vote.count_replaced" if previous else "vote.count_saved",
+           payload={"batch": batch, "counts": values,
+                    "previous": sum(e.weight for e in previous) if previous else None})
 
 
 # --- paper ballots ---------------------------------------------------------------------------
@@ -680,14 +808,30 @@ def _ballot_key(question_id: uuid.UUID) -> bytes:
     return keys.secret(f"ballots:{question_id}")
 
 
-def issue_ballots(s: Session, question_id: uuid.UUID, count: int) -> list[IssuedBallot]:
-    """Make ``count`` new paper ballots: a signed serial and a signed code per option box."""
-    q = _question(s, question_id)
-    _session_writable(s, q.session_id)
-    if q.status == "closed":
-        raise InvalidTransition("The vote is closed.")
-    if not 1 <= count <= 10000:
-        raise ValidationError("Between 1 and {max} ballots at a time.", max=10000)
+WEIGHT_BITS = 25  # a weighted paper ballot's serial: 15 random bits, then the weight
+
+
+def _weighted_serial(weight: int) -> str:
+    import base64
+
+    if not 1 <= weight < 2**WEIGHT_BITS:
+        raise VoteRefused("A paper ballot carries a weight of at most {max}.", max=2**WEIGHT_BITS - 1)
+    value = (secrets.randbits(40 - WEIGHT_BITS) << WEIGHT_BITS) | weight
+    return base64.b32encode(value.to_bytes(5, "big")).decode("ascii")
+
+
+def serial_weight(serial: str) -> int:
+    """The weight a weighted question's paper ballot carries in its (signed) serial."""
+    import base64
+
+    try:
+        value = int.from_bytes(base64.b32decode(serial), "big")
+    except (ValueError, TypeError):
+        return 0
+    return value & (2**WEIGHT_BITS - 1)
+
+
+def _issue(s: Session, q: VoteQuestion, count: int, weight: int = 1) -> list[IssuedBallot]:
     key = _ballot_key(q.id)
     labels = labels_for(q.method, tuple(q.options))
     if q.method == "yes_no":
@@ -695,17 +839,57 @@ def issue_ballots(s: Session, question_id: uuid.UUID, count: int) -> list[Issued
     taken = set(s.scalars(select(PaperBallot.serial).where(PaperBallot.question_id == q.id)))
     out = []
     while len(out) < count:
-        serial = qr.new_serial()
+        serial = _weighted_serial(weight) if q.weighted else qr.new_serial()
         if serial in taken:
             continue
         taken.add(serial)
-        s.add(PaperBallot(question_id=q.id, serial=serial, counted=False))
+        s.add(PaperBallot(question_id=q.id, serial=serial, counted=False, weight=weight))
         out.append(IssuedBallot(serial, qr.ballot_payload(key, q.id, serial),
-                                tuple((label, qr.option_payload(key, q.id, serial, i)) for i, label in enumerate(labels))))
+                                tuple((label, qr.option_payload(key, q.id, serial, i)) for i, label in enumerate(labels)),
+                                weight))
     s.flush()
-    audit.record(s, "vote.ballots_issued", session_id=q.session_id, entity_type="vote_question", entity_id=q.id,
-                 payload={"count": count, "issued": len(taken)})
+    q.paper_digest = paper_digest(s, q)
     return out
+
+
+def issue_ballots(s: Session, question_id: uuid.UUID, count: int) -> list[IssuedBallot]:
+    """Make ``count`` new paper ballots: a signed serial and a signed code per option box.
+    A weighted question's ballots are issued one member at a time (:func:`hand`)."""
+    q = _question(s, question_id)
+    _session_writable(s, q.session_id)
+    if q.status == "closed":
+        raise InvalidTransition("The vote is closed.")
+    if q.weighted:
+        raise VoteRefused("A weighted vote takes paper ballots only as handed to a member, with the member's "
+                          "weight on the ballot: hand them out one by one.")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10000:
+        raise ValidationError("Between 1 and {max} ballots at a time.", max=10000)
+    out = _issue(s, q, count)
+    audit.record(s, "vote.ballots_issued", session_id=q.session_id, entity_type="vote_question", entity_id=q.id,
+                 payload={"count": count, "issued": s.scalar(select(func.count()).select_from(PaperBallot).where(
+                     PaperBallot.question_id == q.id)), "paper_digest": q.paper_digest})
+    return out
+
+
+def hand(s: Session, question_id: uuid.UUID, code: str) -> CastResult:
+    """Record that a present person received a paper ballot: they have voted on paper, and the
+    kiosk and ``cast`` refuse them from now on. On a weighted question the ballot is issued to
+    them, with their weight in its signed serial (``CastResult.ballot``)."""
+    q = _open(s, question_id)
+    person = _voter(s, q, code)
+    elig = s.get(VoteEligibility, (q.id, person.id))
+    if elig is None:
+        raise VoteRefused("{name} may not vote on this question.", name=person.full_name)
+    if not elig.present:
+        raise VoteRefused("{name} was not present when the vote opened.", name=person.full_name)
+    issued = None
+    if q.weighted:
+        if s.get(VoteParticipation, (q.id, person.id)) is None:
+            (issued,) = _issue(s, q, 1, elig.weight)
+    _admit(s, q, "paper", [], voters=((elig, "paper"),), kind="vote.paper_handed", entity=person,
+           payload={"weight": elig.weight} if issued is None else {"weight": elig.weight, "serial": issued.serial})
+    return CastResult(person.full_name, elig.weight,
+                      _("Paper ballot handed to {name}.").format(name=person.full_name), issued)
 
 
 def is_ballot_code(text: str) -> bool:
@@ -728,91 +912,77 @@ def _issued_paper(s: Session, q: VoteQuestion, decoded: qr.Payload) -> PaperBall
         raise VoteRefused("Ballot {serial} was not issued for this vote.", serial=decoded.serial)
     if paper.counted:
         raise VoteRefused("Ballot {serial} has already been counted.", serial=decoded.serial)
+    if q.weighted and serial_weight(paper.serial) != paper.weight:
+        raise VoteRefused("This ballot's code is forged or damaged: its signature does not match.")
     return paper
 
 
-def scan(s: Session, question_id: uuid.UUID, payload: str, choice: list[str] | None = None) -> CastResult:
-    """Count one paper ballot from a scanned code: an option's code (one scan per ballot) or the
-    serial plus the choice keyed in (``blank`` and ``invalid`` for blank and spoilt ballots)."""
+def sheet(s: Session, question_id: uuid.UUID, codes: list[str] | tuple[str, ...]) -> tuple[str, tuple[int, ...]]:
+    """The serial and the marks (in scan order) the codes of one sheet name, checked: every
+    code genuine, of this question, of the same sheet, not counted yet."""
     q = _open(s, question_id)
-    decoded = qr.decode(payload)
+    decoded = [qr.decode(c) for c in codes]
+    if not decoded:
+        raise VoteRefused("Scan the code beside each marked box, or the ballot's serial.")
+    for d in decoded:
+        _issued_paper(s, q, d)
+    serials = {d.serial for d in decoded}
+    if len(serials) > 1:
+        raise VoteRefused("These codes come from different ballots ({serials}): scan one sheet at a time.",
+                          serials=", ".join(sorted(serials)))
+    marks = tuple((ABSTAIN if q.method == "yes_no" and d.option == 2 else int(d.option or 0))
+                  for d in decoded if d.kind == "option")
+    return decoded[0].serial, marks
+
+
+def scan(s: Session, question_id: uuid.UUID, codes: str | list[str] | tuple[str, ...],
+         choice: list[str] | None = None, *, blank: bool = False, spoilt: bool = False) -> CastResult:
+    """Count one paper sheet: the codes beside its marked boxes, scanned one after another (all
+    its marks make one ballot, for every method; for Borda, first preference first; for dots, a
+    box scanned twice has two dots), or its serial plus the choice keyed in. ``blank`` and
+    ``spoilt`` (or the words ``blank``/``invalid`` as the choice) record a blank or a spoilt sheet."""
+    q = _open(s, question_id)
+    codes = [codes] if isinstance(codes, str) else list(codes)
     try:
-        paper = _issued_paper(s, q, decoded)
-        invalid = False
-        if decoded.kind == "option":
-            if choice:
-                raise VoteRefused("An option's code already says the choice.")
-            index = decoded.option or 0
-            ballot: tuple[int, ...] = (ABSTAIN,) if (q.method == "yes_no" and index == 2) else (index,)
+        serial, marks = sheet(s, q.id, codes)
+        paper = s.get(PaperBallot, (q.id, serial))
+        words = [fold(c) for c in (choice or [])]
+        spoilt = spoilt or any(w in INVALID_WORDS for w in words)
+        blank = blank or (bool(words) and all(w in BLANK_WORDS for w in words))
+        if marks and (choice or blank or spoilt):
+            raise VoteRefused("An option's code already says the choice.")
+        if spoilt:
+            entry = tally.Entry((), paper.weight, spoilt=True)
+        elif blank:
+            entry = tally.Entry((), paper.weight)
         else:
-            if not choice:
-                raise VoteRefused("Scan the code beside the marked box, or key the choice for this serial.")
-            invalid = any(fold(c) in INVALID_WORDS for c in choice)
-            ballot = () if invalid else parse_choice(q, choice)
-        if not invalid:
-            ballot = validate_choice(q, ballot)
+            if not marks and not choice:
+                raise VoteRefused("Scan the code beside each marked box, or key the choice for this serial.")
+            entry = tally.Entry(validate_choice(q, marks if marks else parse_choice(q, choice or [])), paper.weight)
+        _admit(s, q, "paper", [entry], paper=paper, kind="vote.paper_counted", payload={"serial": serial})
     except VoteRefused as err:
         audit.record(s, "vote.scan_refused", session_id=q.session_id, entity_type="vote_question", entity_id=q.id,
                      payload={"reason": err.msgid})
         raise
-    paper.counted = True
-    if invalid:
-        _add_to_count(s, q.id, "paper", "invalid")
-    elif q.secret:
-        s.add(SecretBallot(key=secrets.token_hex(16), question_id=q.id, choice=list(ballot)))
-    else:
-        _add_to_count(s, q.id, "paper", _count_key(ballot))
-    s.flush()
-    audit.record(s, "vote.paper_counted", session_id=q.session_id, entity_type="vote_question", entity_id=q.id,
-                 payload={"serial": decoded.serial})
-    return CastResult(decoded.serial, 1, _("Ballot {serial} counted.").format(serial=decoded.serial))
-
-
-def _add_to_count(s: Session, question_id: uuid.UUID, batch: str, option: str) -> None:
-    # A batch of scanned paper ballots of an open vote: counts grow one ballot at a time, keyed
-    # like hand counts so that the result reads them the same way.
-    row = s.get(VoteCount, (question_id, batch + ":scanned", option))
-    if row is None:
-        s.add(VoteCount(question_id=question_id, batch=batch + ":scanned", option=option, count=1))
-    else:
-        row.count += 1
+    return CastResult(serial, paper.weight, _("Ballot {serial} counted.").format(serial=serial))
 
 
 # --- results ---------------------------------------------------------------------------------
 
 
-def _ballots(s: Session, q: VoteQuestion) -> list[tuple[tuple[int, ...], int]]:
-    if q.secret:
-        return [(tuple(c), 1) for c in s.scalars(select(SecretBallot.choice).where(SecretBallot.question_id == q.id))]
-    return [(tuple(r.choice), r.weight) for r in s.scalars(select(VoteRecord).where(VoteRecord.question_id == q.id))]
-
-
-def _manual(s: Session, q: VoteQuestion) -> list[tally.ManualCount]:
-    per_batch: dict[str, dict[str, int]] = defaultdict(dict)
-    for r in s.scalars(select(VoteCount).where(VoteCount.question_id == q.id)):
-        per_batch[r.batch][r.option] = r.count
-    out = []
-    for rows in per_batch.values():
-        votes = {int(k): v for k, v in rows.items() if k.isdigit()}
-        out.append(tally.ManualCount(votes, rows.get("blank", 0), rows.get("abstain", 0), rows.get("invalid", 0),
-                                     rows.get("total")))
-    return out
-
-
 def ballot_digest(s: Session, question_id: uuid.UUID) -> str:
-    """SHA-256 of the sorted ballot set of a secret vote (each ballot's canonical JSON, one a line)."""
+    """Keyed digest of the question's whole ballot box (order-free); recorded after every ballot
+    and at close, and recomputed by ``audit verify``."""
     q = _question(s, question_id)
-    lines = sorted(json.dumps(list(c), separators=(",", ":")) for c, _w in _ballots(s, q))
-    return hashlib.sha256("\n".join(lines).encode("ascii")).hexdigest()
+    return box.digest(q.id, box.entries(s, q, check=False))
 
 
 def live_count(s: Session, question_id: uuid.UUID) -> LiveCount:
     q = _question(s, question_id)
-    voted = s.scalar(select(func.count()).select_from(VoteParticipation).where(
-        VoteParticipation.question_id == q.id)) or 0
-    paper = s.scalar(select(func.count()).select_from(PaperBallot).where(
-        PaperBallot.question_id == q.id, PaperBallot.counted.is_(True))) or 0
-    return LiveCount(q.status, int(voted) + int(paper), electorate(s, q.id).present)
+    load = _load(s, q)
+    voted = (load.heads - load.handed_heads) + max(load.handed_heads, load.scanned_sheets) + load.hands
+    return LiveCount(q.status, voted, electorate(s, q.id).present, load.handed_heads,
+                     load.scanned_sheets, load.hands)
 
 
 def results(s: Session, question_id: uuid.UUID, *, compare: bool = False) -> Results:
@@ -824,6 +994,13 @@ def results(s: Session, question_id: uuid.UUID, *, compare: bool = False) -> Res
     return _compute(s, q, compare=compare)
 
 
+def _individual(entries: list[tally.Entry]) -> list[tuple[tuple[int, ...], int]] | None:
+    """The ballots one by one (blank ones too) for equal shares, or None if a count is in the box."""
+    if any(e.aggregate for e in entries):
+        return None
+    return [(tuple(e.choice or ()), e.weight) for e in entries if not e.spoilt]
+
+
 def _compute(s: Session, q: VoteQuestion, *, compare: bool = False) -> Results:
     spec, rules = _spec(q), _rules(q)
     labels = labels_for(q.method, tuple(q.options))
@@ -833,17 +1010,26 @@ def _compute(s: Session, q: VoteQuestion, *, compare: bool = False) -> Results:
     if q.status == "draft":
         return Results(q.id, q.title, q.status, q.method, q.secret, q.weighted, eligible, present, 0, 0, 0, 0,
                        tuple(OptionResult(label, None) for label in labels), None, False, "", "", budget=q.budget)
-    ballots = _ballots(s, q)
-    counts = tally.count(spec, ballots, _manual(s, q))
+    entries = box.entries(s, q)
+    counts = tally.count_box(spec, entries)
     if q.secret and q.status == "open":
         return Results(q.id, q.title, q.status, q.method, q.secret, q.weighted, eligible, present, counts.cast,
                        0, 0, 0, tuple(OptionResult(label, None) for label in labels), None, False, "",
                        _("Secret vote: the result is shown when the vote closes."), budget=q.budget)
+    if q.status == "open" and counts.cast == 0:
+        return Results(q.id, q.title, q.status, q.method, q.secret, q.weighted, eligible, present, 0, 0, 0, 0,
+                       tuple(OptionResult(label, 0) for label in labels), None, False, "",
+                       _("No ballots yet."), budget=q.budget)
     selections: dict[str, tuple[int, ...]] = {}
+    why = ""
     if q.method == "budget":
         selections["greedy"] = tally.greedy(spec.costs, counts.votes, spec.budget)
         if q.rule == "equal_shares" or compare:
-            selections["equal_shares"] = tally.equal_shares(spec.costs, spec.budget, ballots)
+            one_by_one = _individual(entries)
+            if one_by_one is not None:
+                selections["equal_shares"] = tally.equal_shares(spec.costs, spec.budget, one_by_one)
+        if "equal_shares" in selections:
+            why = explain.budget_difference(spec.costs, spec.budget, one_by_one, selections, labels)
     decision = tally.decide(spec, counts, rules, el.as_tally(), weighted=q.weighted, casting_vote=q.casting_vote,
                             budget_selection=selections.get(q.rule))
     if q.method == "budget":
@@ -851,6 +1037,8 @@ def _compute(s: Session, q: VoteQuestion, *, compare: bool = False) -> Results:
 
         decision = replace(decision, rule=q.rule, extra={"budget": q.budget})
     text = explain.sentence(decision, counts, labels, method=q.method, present=present)
+    if why:
+        text += " " + why
     if el.delegations_void:
         text += " " + _("Delegations not counted because the delegate was absent: {n}.").format(n=el.delegations_void)
     outcome = decision.outcome
@@ -875,50 +1063,34 @@ def _results_from_json(q: VoteQuestion) -> Results:
 
 
 def close_question(s: Session, question_id: uuid.UUID) -> Results:
-    """Close the vote for good: freeze the result, record the ballot digest, queue the result."""
+    """Close the vote for good: freeze the result, record the ballot box's digest, queue the
+    result. A secret question's ballots are in their own file, already without any order; the
+    main database holds none of them, so there is nothing left to scrub."""
     q = _question(s, question_id)
     _session_writable(s, q.session_id)
     if q.status != "open":
         raise InvalidTransition("Only an open question can be closed.")
+    entries = box.entries(s, q)  # refuses a box that does not match its digest
     q.status, q.closed_at = "closed", utcnow()
-    if q.secret:
-        q.ballot_digest = ballot_digest(s, q.id)
+    q.ballot_digest = box.digest(q.id, entries)
+    q.box_digest = q.ballot_digest
     res = _compute(s, q, compare=q.method == "budget")
     q.result = res.as_json()
     s.flush()
+    load = _load(s, q, entries)
     audit.record(s, "vote.closed", session_id=q.session_id, entity_type="vote_question", entity_id=q.id,
                  payload={"cast": res.cast, "blank": res.blank, "invalid": res.invalid, "outcome": res.outcome,
-                          "options": [o.votes for o in res.options], "ballot_digest": q.ballot_digest})
+                          "options": [o.votes for o in res.options], "ballot_digest": q.ballot_digest,
+                          "handed": load.handed, "scanned": load.scanned, "hands": load.hands})
     outbox.enqueue(s, "vote_question", q.id, "result", session_id=q.session_id)  # the request is built at send time
-    if q.secret:
-        event.listen(s, "after_commit", _scrub_after_commit, once=True)
     return res
 
 
-def _scrub_after_commit(s: Session) -> None:
-    scrub_secret_traces(s.get_bind())
-
-
-def scrub_secret_traces(engine: Any) -> bool:
-    """Rewrite the database file and empty the write-ahead log once a secret vote closes.
-
-    While a vote is open, SQLite's page layout and WAL frames follow the order in which ballots
-    were written (cells are placed in insertion order inside a page, and each commit appends the
-    changed page to the WAL). VACUUM rebuilds every page in key order — random for ballots — and
-    a TRUNCATE checkpoint empties the WAL, so nothing in the files keeps the order of voting.
-    Best effort: returns False (and logs) if another connection kept it from finishing."""
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        cur.execute("VACUUM")
-        busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        cur.close()
-        return not busy
-    except Exception as err:  # noqa: BLE001 - the vote is closed and committed; scrubbing is extra
-        log.warning("could not rewrite the database after a secret vote: %s", err)
-        return False
-    finally:
-        raw.close()
+def paper_outstanding(s: Session, question_id: uuid.UUID) -> int:
+    """Paper ballots handed out (where handing is recorded) and not counted yet."""
+    q = _question(s, question_id)
+    load = _load(s, q)
+    return max(0, load.handed_heads - load.scanned_sheets) if load.handing else 0
 
 
 def record_casting_vote(s: Session, question_id: uuid.UUID, option: str) -> Results:
@@ -951,14 +1123,17 @@ def roll_call(s: Session, question_id: uuid.UUID) -> list[tuple[str, str, int, s
     labels = labels_for(q.method, tuple(q.options))
     out = []
     elig = {r.participant_id: r for r in s.scalars(select(VoteEligibility).where(VoteEligibility.question_id == q.id))}
-    records = {r.participant_id: r for r in s.scalars(select(VoteRecord).where(VoteRecord.question_id == q.id))}
+    records = {r.voter_id: r for r in s.scalars(select(Ballot).where(Ballot.question_id == q.id,
+                                                                        Ballot.voter_id.is_not(None)))}
     parts = {r.participant_id: r for r in s.scalars(select(VoteParticipation).where(
         VoteParticipation.question_id == q.id))}
     for pid, e in elig.items():
         p = s.get(Participant, pid)
         rec = records.get(pid)
         if rec is not None:
-            what = ", ".join(_("Abstain") if c == ABSTAIN else labels[c] for c in rec.choice) or _("Blank")
+            what = ", ".join(_("Abstain") if c == ABSTAIN else labels[c] for c in rec.choice or ()) or _("Blank")
+        elif pid in parts and parts[pid].via == "paper":
+            what = _("on paper")
         elif pid in parts:
             what = _("by proxy, in aggregate")
         elif not (e.present or e.carried_by_id):
@@ -1002,8 +1177,8 @@ def parse_counts(tokens: list[str]) -> dict[str, int]:
     for token in tokens:
         option, sep, n = token.rpartition("=")
         if not sep or not option.strip() or not n.strip().isdigit():
-            raise ValidationError("“{value}” is not OPTION=N.", value=token)
-        out[option.strip()] = out.get(option.strip(), 0) + int(n)
+            raise ValidationError("“{value}” is not OPTION=N.", value=token[:100])
+        out[option.strip()] = in_range(out.get(option.strip(), 0) + int(n))
     return out
 
 
@@ -1024,6 +1199,35 @@ def kiosk_voter(s: Session, question_id: uuid.UUID, code: str) -> tuple[str, boo
     elig = s.get(VoteEligibility, (q.id, p.id))
     if elig is None or not elig.present:
         raise VoteRefused("{name} may not vote on this question.", name=p.full_name)
-    if s.get(VoteParticipation, (q.id, p.id)) is not None:
+    done = s.get(VoteParticipation, (q.id, p.id))
+    if done is not None and done.via == "paper":
+        raise VoteRefused("{name} has been handed a paper ballot: they vote on paper, not here.", name=p.full_name)
+    if done is not None:
         raise VoteRefused("{name} has already voted.", name=p.full_name)
     return p.full_name, True
+
+
+# --- audit verify: recompute every question's sealed digests -----------------------------------
+
+
+@audit.register_check
+def check_sealed_digests(s: Session):
+    """For ``audit verify``: each question's ballot box, eligibility (weights, who voted) and
+    paper ballots (issued, counted) against the keyed digests recorded with the last change."""
+    for q in s.scalars(select(VoteQuestion).where(VoteQuestion.status != "draft").order_by(VoteQuestion.created_at)):
+        problems = []
+        if q.box_digest is not None:
+            try:
+                found = box.digest(q.id, box.entries(s, q, check=False))
+            except box.BallotBoxDamaged:
+                found = None
+            if found != q.box_digest:
+                problems.append(_("its ballots (a ballot or count was changed, added or removed)"))
+        if q.eligibility_digest is not None and eligibility_digest(s, q) != q.eligibility_digest:
+            problems.append(_("who may vote, their weights or who has voted"))
+        if q.paper_digest is not None and paper_digest(s, q) != q.paper_digest:
+            problems.append(_("its paper ballots (issued or counted)"))
+        if problems:
+            yield "vote_question", q.id, _("Voting “{title}”: {what} no longer match what was recorded with its "
+                                           "last vote; they were changed outside the app.").format(
+                title=q.title, what="; ".join(problems))

@@ -87,6 +87,63 @@ class ManualCount:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """One entry of a ballot box — the one form every channel stores and the tally reads.
+
+    - a ballot: ``choice`` is its marks (``()`` blank, ``(ABSTAIN,)`` an abstention) and
+      ``weight`` the identical ballots (or weight units) it stands for;
+    - a spoilt ballot: ``spoilt`` (its weight counts as invalid);
+    - the count of a batch (multiple choice, points, budgets by hand): ``choice`` is None,
+      ``votes`` the votes per option and ``weight`` the ballots with marks in the batch.
+
+    ``batch`` names the batch of hand counts the entry belongs to (None for single ballots)."""
+
+    choice: tuple[int, ...] | None = ()
+    weight: int = 1
+    spoilt: bool = False
+    votes: Mapping[int, int] | None = None
+    batch: str | None = None
+
+    @property
+    def aggregate(self) -> bool:
+        return self.choice is None and not self.spoilt
+
+
+def count_box(spec: Spec, entries: Iterable[Entry]) -> Counts:
+    """Count a ballot box: ballots, spoilt ballots and batch counts alike."""
+    ballots: list[tuple[Sequence[int], int]] = []
+    manual: list[ManualCount] = []
+    for e in entries:
+        if e.spoilt:
+            manual.append(ManualCount({}, invalid=int(e.weight), total=0))
+        elif e.choice is None:
+            manual.append(ManualCount(dict(e.votes or {}), total=int(e.weight)))
+        else:
+            ballots.append((e.choice, int(e.weight)))
+    return count(spec, ballots, manual)
+
+
+def check_aggregate(spec: Spec, votes: Mapping[int, int], ballots: int) -> None:
+    """Whether option totals can come from ``ballots`` valid ballots; :class:`InvalidBallot` if not."""
+    n = spec.n_options
+    if any(not 0 <= i < n for i in votes):
+        raise InvalidBallot("There is no option {number}.", number=max(votes) + 1)
+    total = sum(votes.values())
+    if spec.method in ("multiple", "budget"):
+        cap = spec.max_selections or n
+        if any(v > ballots for v in votes.values()) or total > ballots * cap:
+            raise InvalidBallot("{ballots} ballots cannot give these counts.", ballots=ballots)
+    elif spec.method == "points" and spec.points == "dots":
+        if total > ballots * spec.dots:
+            raise InvalidBallot("{ballots} ballots cannot give these counts.", ballots=ballots)
+    elif spec.method == "points":
+        if total > ballots * n * (n - 1) // 2:
+            raise InvalidBallot("{ballots} ballots cannot give these counts.", ballots=ballots)
+    elif total != ballots:
+        raise InvalidBallot("{ballots} ballots cannot give these counts.", ballots=ballots)
+
+
+@dataclass(frozen=True)
 class Rules:
     quorum: Fraction | None = None
     quorum_by: str = "headcount"  # headcount | weight
@@ -257,38 +314,53 @@ def greedy(costs: Sequence[int], votes: Sequence[int], budget: int) -> tuple[int
     return tuple(picked)
 
 
-def equal_shares(costs: Sequence[int], budget: int, ballots: Iterable[tuple[Sequence[int], int]], *,
-                 complete: bool = True) -> tuple[int, ...]:
-    """The Method of Equal Shares for approval ballots with cost utilities (Peters & Skowron; the
-    variant equalshares.net and Pabulib describe), computed by ``pabutools``. Each weight unit is
-    one voter. Equal shares alone often leaves money unspent; with ``complete`` (the default) the
-    rest is filled by the greedy rule over the projects not yet chosen, the usual completion.
-    (equalshares.net's "add one" completion re-runs the method with growing voter budgets: over a
-    hundred runs on a real instance, too slow for the room.) Returns indices in option order; ties
-    go to the earlier option."""
-    from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat, Instance, Project
-    from pabutools.rules import method_of_equal_shares
+def _pabutools_instance(costs: Sequence[int], budget: int, ballots: Iterable[tuple[Sequence[int], int]]):
+    from pabutools.election import ApprovalBallot, ApprovalProfile, Instance, Project
 
     projects = [Project(f"{i:05d}", int(c)) for i, c in enumerate(costs)]
     instance = Instance(projects, budget_limit=int(budget))
-    votes = [0] * len(costs)
     approvals = []
     for choice, weight in ballots:
-        if choice and choice[0] != ABSTAIN:
-            ballot = ApprovalBallot([projects[c] for c in choice])
-            approvals.extend([ballot] * int(weight))
-            for c in choice:
-                votes[c] += int(weight)
-    if not approvals:
+        marks = [c for c in choice if c != ABSTAIN]
+        approvals.extend([ApprovalBallot([projects[c] for c in marks])] * int(weight))
+    return instance, ApprovalProfile(approvals, instance=instance)
+
+
+def equal_shares_reference(costs: Sequence[int], budget: int, ballots: Iterable[tuple[Sequence[int], int]], *,
+                           complete: bool = True) -> tuple[int, ...]:
+    """The field's reference: ``pabutools``' Method of Equal Shares with cost satisfaction, and
+    with ``complete`` its ``completion_by_rule_combination(exhaustion_by_budget_increase,
+    greedy_utilitarian_welfare)`` — equalshares.net's completion. Blank ballots are voters."""
+    from pabutools.election import Cost_Sat
+    from pabutools.rules import (
+        completion_by_rule_combination,
+        exhaustion_by_budget_increase,
+        greedy_utilitarian_welfare,
+        method_of_equal_shares,
+    )
+
+    instance, profile = _pabutools_instance(costs, budget, ballots)
+    if not len(profile):
         return ()
-    profile = ApprovalProfile(approvals, instance=instance)
-    chosen = {int(p.name) for p in method_of_equal_shares(instance, profile, sat_class=Cost_Sat)}
     if complete:
-        left = int(budget) - sum(int(costs[i]) for i in chosen)
-        rest = [i for i in range(len(costs)) if i not in chosen]
-        for i in greedy([costs[i] for i in rest], [votes[i] for i in rest], left):
-            chosen.add(rest[i])
-    return tuple(sorted(chosen))
+        chosen = completion_by_rule_combination(
+            instance, profile, [exhaustion_by_budget_increase, greedy_utilitarian_welfare],
+            [{"rule": method_of_equal_shares, "rule_params": {"sat_class": Cost_Sat}}, {"sat_class": Cost_Sat}])
+    else:
+        chosen = method_of_equal_shares(instance, profile, sat_class=Cost_Sat)
+    return tuple(sorted(int(p.name) for p in chosen))
+
+
+def equal_shares(costs: Sequence[int], budget: int, ballots: Iterable[tuple[Sequence[int], int]], *,
+                 complete: bool = True) -> tuple[int, ...]:
+    """The Method of Equal Shares for approval ballots with cost utilities (Peters & Skowron; the
+    variant equalshares.net and Pabulib describe). Each weight unit is one voter, blank ballots
+    included (a voter who approves nothing still has a share of the budget). With ``complete``
+    (the default) unspent money is completed as equalshares.net does: every voter's budget is
+    increased step by step while the outcome stays within the budget, then the utilitarian
+    greedy rule fills what is left. Returns indices in option order; ties go to the earlier
+    option (as ``pabutools``' lexicographic tie-breaking)."""
+    return equal_shares_reference(costs, budget, ballots, complete=complete)
 
 
 # --- deciding --------------------------------------------------------------------------------

@@ -235,9 +235,9 @@ def test_unaudited_entity_types_get_no_row_digest(db):
     """A secret ballot is never audited per row: its type is not registered."""
     assert set(audit.audited_entities()) == {"session", "participant", "registration", "attendance",
                                              "proposal", "body", "body_member", "delegation",
-                                             "vote_question", "vote_record", "evaluation_form", "accountability_plan",
+                                             "vote_question", "evaluation_form", "accountability_plan",
                                              "accountability_item", "accountability_question"}
-    assert not any(m.__tablename__ in ("secret_ballot", "vote_participation", "evaluation_box",
+    assert not any(m.__tablename__ in ("ballot", "vote_participation", "evaluation_box",
                                        "evaluation_respondent", "evaluation_slip")
                    for m in audit.audited_entities().values())
     assert set(audit.audited_entities()) <= set(audit.ENTITY_NAMES)  # each has a name for messages

@@ -102,14 +102,14 @@ def test_votes_end_to_end(tmp_path, capsys):
     cli("votes", "close", q)
     r = cli.json("votes", "results", q)
     assert [o["votes"] for o in r["options"]] == [12, 9, 4] and r["blank"] == 2 and r["cast"] == 27
-    assert (r["eligible"], r["present"], r["outcome"]) == (30, 30, "elected")
+    assert (r["eligible"], r["present"], r["outcome"]) == (36, 30, "elected")  # 36 registered, 30 here
     assert r["explanation"].startswith("“Plaça” wins with 12 of 25 votes cast")
 
     # --- paper ballots counted by scanning option codes --------------------------------------
     q = cli.last("votes", "create", sid, "Tanquem el carrer els diumenges?", "--secret")[:8]
     cli("votes", "open", q)
     ballots = cli.json("votes", "ballots", q, "--count", "10")
-    assert len(ballots) == 10 and set(ballots[0]) == {"serial", "serial_payload", "options"}
+    assert len(ballots) == 10 and set(ballots[0]) == {"serial", "serial_payload", "options", "weight"}
     assert [o["label"] for o in ballots[0]["options"]] == ["Yes", "No", "Abstain"]
     marks = [0, 0, 0, 0, 0, 1, 1, 2]  # yes ×5, no ×2, abstain ×1
     for ballot, mark in zip(ballots, marks, strict=False):

@@ -4,7 +4,7 @@ import pytest
 
 from p311desk import votes
 from p311desk.errors import InvalidTransition, ValidationError
-from p311desk.models import AuditEvent, OutboxItem, VoteCount
+from p311desk.models import AuditEvent, Ballot, OutboxItem
 from tests.core.votes.conftest import make_room
 
 
@@ -61,7 +61,7 @@ def test_hand_counts_replace_by_batch_and_are_bounded(db, room):
         votes.save_count(s, qid, "sala", {"yes": 5, "no": 2}, blank=1)  # saved again: replaces
         r = votes.results(s, qid)
         assert [o.votes for o in r.options] == [5, 2] and r.blank == 1
-        assert s.query(VoteCount).filter_by(batch="sala").count() == 3
+        assert s.query(Ballot).filter_by(batch="sala").count() == 3
         assert s.query(AuditEvent).filter_by(kind="vote.count_replaced").count() == 1
     with db.write() as s, pytest.raises(votes.VoteRefused, match="more than the 10"):
         votes.save_count(s, qid, "annex", {"yes": 3})

@@ -1,31 +1,99 @@
-"""Secret ballots are unlinkable by design (issue 9 §6).
+"""Secret ballots cannot be re-linked to voters from a copy of the data folder (issue 15 §7).
 
 50 people vote in a secret single-choice vote with 50 options, voter i choosing option i, in a
 random order, three of them through a delegate's carried votes. Every ballot is then unique, so
-an attack that links ballots to voters shows at once in how many it gets right. Each attack
-below pairs the ballots, in some order the storage might keep, with the voters in the order they
-voted; a random pairing gets 1 right on average, and more than 6 happens by chance about once in
-10,000 runs.
+an attack that links ballots to voters shows at once in how many it gets right. Copies of the
+whole data folder are taken mid-vote (with another connection holding a read transaction, as a
+backup or a second window would) and after the close. Each attack pairs the ballots, in every
+order the files keep (the ballot box's row order and byte offsets, forwards and backwards), with
+the voters in every order the main database keeps (audit log, participation rowids, the
+participation rows' byte offsets in the database file and its WAL). A random pairing gets 1 right
+on average; more than 6 happens by chance about once in 10,000 runs.
 """
 
 import json
 import random
 import re
+import shutil
 import sqlite3
+import stat
 import uuid
-
-from sqlalchemy import select
+from pathlib import Path
 
 from p311desk import votes
-from p311desk.models import AuditEvent, OutboxItem, Participant, VoteParticipation
 from tests.core.votes.conftest import make_room
 
 N = 50
 CHANCE_LIMIT = 6
 
 
-def _play(db, tmp_path):
-    # 47 present members + 3 absent ones who delegate to present members
+def _copy_folder(src: Path, dst: Path) -> Path:
+    dst.mkdir()
+    for item in src.iterdir():
+        if item.name.startswith("copy-"):
+            continue
+        if item.is_dir():
+            shutil.copytree(item, dst / item.name)
+        else:
+            shutil.copy2(item, dst / item.name)
+    return dst
+
+
+def _voter_orders(folder: Path, codes_by_hex: dict[str, str]) -> dict[str, list[str]]:
+    """Every order of voters the copied main database keeps."""
+    db = folder / "test.db"
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)  # reads the copied WAL too
+    orders: dict[str, list[str]] = {}
+    audit = [codes_by_hex[pid] for (pid,) in con.execute(
+        "SELECT entity_id FROM audit_event WHERE kind = 'vote.cast' ORDER BY seq")]
+    orders["audit log"] = audit
+    orders["participation rowid"] = [codes_by_hex[pid] for (pid,) in con.execute(
+        "SELECT participant_id FROM vote_participation ORDER BY rowid")]
+    con.close()
+    raw = db.read_bytes() + (db.with_name("test.db-wal").read_bytes() if db.with_name("test.db-wal").exists()
+                             else b"")
+    offsets = sorted((raw.find(bytes.fromhex(h)) if raw.find(bytes.fromhex(h)) >= 0 else raw.find(h.encode()), c)
+                     for h, c in codes_by_hex.items() if c in audit)
+    orders["bytes of the database and WAL"] = [c for _o, c in offsets]
+    for name in list(orders):
+        orders[name + ", reversed"] = orders[name][::-1]
+    return orders
+
+
+def _ballot_orders(folder: Path, qid: uuid.UUID) -> dict[str, list[int]]:
+    """Every order of ballots the copied ballot-box folder keeps."""
+    files = sorted((folder / "ballot-box").iterdir())
+    assert files, "no ballot box in the copy"
+    orders: dict[str, list[int]] = {}
+    for path in files:
+        con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        rows = con.execute("SELECT key, choice FROM ballot").fetchall()
+        cols = [r[1] for r in con.execute("PRAGMA table_info(ballot)")]
+        con.close()
+        assert cols == ["key", "batch", "choice", "votes", "weight", "spoilt"]  # no voter, time, channel, serial
+        choices = [json.loads(c)[0] for _k, c in rows]
+        orders[f"{path.name}: row order"] = choices
+        blob = path.read_bytes()
+        offsets = sorted((blob.find(k.encode()), json.loads(c)[0]) for k, c in rows)
+        assert all(o >= 0 for o, _c in offsets)
+        orders[f"{path.name}: byte offsets"] = [c for _o, c in offsets]
+    for name in list(orders):
+        orders[name + ", reversed"] = orders[name][::-1]
+    return orders
+
+
+def _hits(ballot_order: list[int], voter_order: list[str], codes: list[str]) -> int:
+    return sum(1 for option, code in zip(ballot_order, voter_order, strict=False) if codes[option] == code)
+
+
+def _attack(folder: Path, qid, codes, codes_by_hex) -> None:
+    for vname, voters in _voter_orders(folder, codes_by_hex).items():
+        for bname, ballots in _ballot_orders(folder, qid).items():
+            assert len(ballots) == len([v for v in voters if v]) or not voters
+            assert _hits(ballots, voters, codes) <= CHANCE_LIMIT, f"{bname} against {vname} re-links voters"
+
+
+def test_copies_of_the_data_folder_mid_vote_and_after_close_cannot_relink(db, tmp_path):
     room = make_room(db, 47, 3, body_weights=[1] * N)
     with db.write() as s:
         for giver, holder in zip(room.codes[47:], room.codes[:3], strict=True):
@@ -33,99 +101,79 @@ def _play(db, tmp_path):
         q = votes.create_question(s, room.session_id, "Quin projecte?", method="single",
                                   options=[f"Projecte {i}" for i in range(N)], secret=True, body_id=room.body_id)
         votes.open_question(s, q.id)
+    from sqlalchemy import select
+
+    from p311desk.models import Participant
+
+    with db.read() as s:
+        codes_by_hex = {p.id.hex: p.checkin_code for p in s.scalars(select(Participant))}
     order = list(range(N))
     random.shuffle(order)
-    cast_order = []  # voter codes in the order their ballots were written
-    for i in order:
+    reader = sqlite3.connect(db.path)  # another process's open read transaction, all along
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM vote_participation").fetchone()
+    copies = []
+    for n, i in enumerate(order, 1):
         with db.write() as s:  # one unit of work per voter, as at the kiosk
             if i >= 47:
-                holder = room.codes[i - 47]
-                votes.cast(s, q.id, holder, [str(i + 1)], on_behalf_of=room.codes[i])
+                votes.cast(s, q.id, room.codes[i - 47], [str(i + 1)], on_behalf_of=room.codes[i])
             else:
                 votes.cast(s, q.id, room.codes[i], [str(i + 1)])
-        cast_order.append(room.codes[i])
+        if n in (20, 35):
+            copies.append(_copy_folder(tmp_path, tmp_path / f"copy-{n}"))
     with db.write() as s:
         votes.close_question(s, q.id)
-    return room, q.id, cast_order
+    copies.append(_copy_folder(tmp_path, tmp_path / "copy-closed"))
+    reader.rollback()
+    reader.close()
+    for folder in copies:
+        _attack(folder, q.id, room.codes, codes_by_hex)
 
-
-def _hits(ballot_order: list[int], voter_order: list[str], codes: list[str]) -> int:
-    """How many ballots an attacker pairs with the right voter (voter i chose option i)."""
-    return sum(1 for option, code in zip(ballot_order, voter_order, strict=False) if codes[option] == code)
-
-
-def test_fifty_secret_votes_cannot_be_relinked(db, tmp_path):
-    room, qid, truth = _play(db, tmp_path)
-    codes = room.codes
+    # the main database holds no ballot of the secret question, and the audit log never a choice
     con = sqlite3.connect(db.path)
-    con.row_factory = None
-    by_pid = {}
+    assert con.execute("SELECT count(*) FROM ballot").fetchone()[0] == 0
+    for kind, payload in con.execute("SELECT kind, payload FROM audit_event WHERE kind LIKE 'vote.%'"):
+        if kind == "vote.cast":
+            assert set(json.loads(payload)) == {"question_id", "via", "box_digest"}
+    outbox = con.execute("SELECT payload FROM outbox").fetchall()
+    con.close()
+    assert not re.search(r"V00\d\d", json.dumps(outbox))
+    # the folder and the box: only the user may read them
+    folder = tmp_path / "ballot-box"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in folder.iterdir())
+    assert not list(folder.glob("*.new"))
     with db.read() as s:
-        for p in s.scalars(select(Participant)):
-            by_pid[p.id] = p.checkin_code
-        audit_order = [by_pid[e.entity_id] for e in s.scalars(
-            select(AuditEvent).where(AuditEvent.kind == "vote.cast").order_by(AuditEvent.seq))]
-        participation_rows = list(s.scalars(select(VoteParticipation)))
-        outbox_rows = list(s.scalars(select(OutboxItem)))
-    assert len(audit_order) == N and sorted(audit_order) == sorted(truth)
-
-    # What the ballot table holds: a random key, the question, the choice. Nothing else.
-    columns = [r[1] for r in con.execute("PRAGMA table_info(secret_ballot)")]
-    assert columns == ["key", "question_id", "choice"]
-    ddl = con.execute("SELECT sql FROM sqlite_master WHERE name='secret_ballot'").fetchone()[0]
-    assert "WITHOUT ROWID" in ddl.upper()
-    assert con.execute("PRAGMA foreign_key_list(secret_ballot)").fetchall() == []
-    # ... and no way to that table from the voters' side either
-    assert "ballot" not in " ".join(r[1] for r in con.execute("PRAGMA table_info(vote_participation)"))
-    assert not any("time" in c or c.endswith("_at") for c in
-                   [r[1] for r in con.execute("PRAGMA table_info(vote_participation)")])
-
-    attacks: dict[str, list[int]] = {}
-    # physical order of the rows as SQLite returns them (B-tree order: the random key)
-    physical = [json.loads(c)[0] for (c,) in con.execute("SELECT choice FROM secret_ballot")]
-    attacks["physical order"] = physical
-    attacks["physical order, reversed"] = physical[::-1]
-    # where each ballot's bytes sit in the database file (cells are placed in insertion order)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    blob = db.path.read_bytes()
-    key_choice = dict(con.execute("SELECT key, choice FROM secret_ballot").fetchall())
-    offsets = sorted((blob.rfind(k.encode()), json.loads(c)[0]) for k, c in key_choice.items())
-    assert all(o >= 0 for o, _c in offsets)
-    attacks["byte offset in the file"] = [c for _o, c in offsets]
-    attacks["byte offset, reversed"] = [c for _o, c in offsets][::-1]
-    wal = db.path.with_name(db.path.name + "-wal")
-    assert not wal.exists() or wal.stat().st_size == 0, "the WAL keeps the order of voting"
-    # rowid: there is none
-    try:
-        con.execute("SELECT rowid FROM secret_ballot").fetchall()
-        raise AssertionError("secret_ballot has a rowid")
-    except sqlite3.OperationalError:
-        pass
-    # the participation table's own order (rowid) against the ballots' order
-    part_order = [by_pid[uuid.UUID(hex=pid)]
-                  for (pid,) in con.execute("SELECT participant_id FROM vote_participation ORDER BY rowid")]
-    for name, ballots in list(attacks.items()):
-        assert _hits(ballots, audit_order, codes) <= CHANCE_LIMIT, f"{name} against the audit order re-links"
-        assert _hits(ballots, part_order, codes) <= CHANCE_LIMIT, f"{name} against participation order re-links"
-
-    # timestamps: the ballot has none (above); no other table keeps a ballot's key
-    for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name != 'secret_ballot'"):
-        for key in list(key_choice)[:5]:
-            for col in [r[1] for r in con.execute(f"PRAGMA table_info({table})")]:
-                assert not con.execute(f'SELECT 1 FROM "{table}" WHERE CAST("{col}" AS TEXT) LIKE ?',
-                                       (f"%{key}%",)).fetchone(), f"{table}.{col} holds a ballot key"
-    # the audit log: who voted, never what
-    with db.read() as s:
-        for e in s.scalars(select(AuditEvent).where(AuditEvent.kind.like("vote.%"))):
-            payload = json.loads(e.payload)
-            if e.kind == "vote.cast":
-                assert set(payload) == {"question_id", "via"}
-    # the outbox: the closed result only, nothing per voter or per ballot
-    assert [(o.entity_type, o.operation) for o in outbox_rows if o.entity_type.startswith("vote")] == [
-        ("vote_question", "result")]
-    assert not re.search(r"V00\d\d", json.dumps([o.payload for o in outbox_rows]))
-    # weights: a ballot carries none; the vote counted everyone once
-    assert len(participation_rows) == N and len(key_choice) == N
-    with db.read() as s:
-        res = votes.results(s, qid)
+        res = votes.results(s, q.id)
     assert [o.votes for o in res.options] == [1] * N
+
+
+def test_a_crash_between_the_two_commits_keeps_the_ballot_box_whole(db, tmp_path):
+    """A staged box whose unit of work committed is adopted; one that did not is dropped."""
+    room = make_room(db, 3)
+    with db.write() as s:
+        q = votes.create_question(s, room.session_id, "Secret?", secret=True)
+        votes.open_question(s, q.id)
+    from p311desk.votes import box
+
+    publish = box._publish
+    box._publish = lambda s: s.info.pop(box._STAGED, None)  # the process is "killed" before the rename
+    try:
+        with db.write() as s:
+            votes.cast(s, q.id, room.codes[0], ["yes"])
+    finally:
+        box._publish = publish
+    assert list((tmp_path / "ballot-box").glob("*.new"))
+    with db.read() as s:
+        assert votes.live_count(s, q.id).voted == 1
+        assert votes.results(s, q.id).cast == 1  # adopted: the main database committed it
+    # a unit of work that fails after staging leaves nothing behind
+    try:
+        with db.write() as s:
+            votes.cast(s, q.id, room.codes[1], ["no"])
+            raise RuntimeError("power cut")
+    except RuntimeError:
+        pass
+    assert not list((tmp_path / "ballot-box").glob("*.new"))
+    with db.read() as s:
+        assert votes.results(s, q.id).cast == 1
