@@ -11,7 +11,8 @@ A *ballot* is a tuple of option indices (0-based) with an integer weight:
 applies the quorum, majority and tie rules to them and returns a :class:`Decision`. Budgets are
 decided by :func:`greedy` (Decidim's rule: most votes first while the budget allows; a project
 that no longer fits is skipped and the next one tried) or by :func:`equal_shares` (the Method of
-Equal Shares with cost utilities, computed by ``pabutools``, imported only when used).
+Equal Shares with cost utilities and equalshares.net's completion, exactly as ``pabutools``
+computes it: :mod:`p311desk.votes.shares`).
 
 Weights are integers throughout; a ballot of weight *w* counts exactly as *w* ballots of weight 1.
 Ties between options are broken by option order (the order on the ballot), never by chance.
@@ -359,8 +360,11 @@ def equal_shares(costs: Sequence[int], budget: int, ballots: Iterable[tuple[Sequ
     (the default) unspent money is completed as equalshares.net does: every voter's budget is
     increased step by step while the outcome stays within the budget, then the utilitarian
     greedy rule fills what is left. Returns indices in option order; ties go to the earlier
-    option (as ``pabutools``' lexicographic tie-breaking)."""
-    return equal_shares_reference(costs, budget, ballots, complete=complete)
+    option (as ``pabutools``' lexicographic tie-breaking). Computed by
+    :mod:`p311desk.votes.shares` (the same outcome as :func:`equal_shares_reference`, much faster)."""
+    from p311desk.votes import shares
+
+    return shares.equal_shares(costs, budget, ballots, complete=complete)
 
 
 # --- deciding --------------------------------------------------------------------------------
