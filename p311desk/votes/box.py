@@ -133,7 +133,23 @@ def write_file(path: Path, question_id: uuid.UUID, entries: Iterable[Entry]) -> 
         os.close(fd)
 
 
+_read_cache: dict[str, tuple[tuple[int, int, int], list[Entry]]] = {}
+
+
 def read_file(path: Path) -> list[Entry]:
+    """The entries of a box file (remembered while the file is the same: a box is never changed
+    in place, only replaced)."""
+    st = path.stat()
+    signature = (st.st_ino, st.st_size, st.st_mtime_ns)
+    hit = _read_cache.get(str(path))
+    if hit is not None and hit[0] == signature:
+        return list(hit[1])
+    entries = _read_file(path)
+    _read_cache[str(path)] = (signature, entries)
+    return list(entries)
+
+
+def _read_file(path: Path) -> list[Entry]:
     con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     try:
         rows = con.execute("SELECT batch, choice, votes, weight, spoilt FROM ballot").fetchall()
@@ -213,9 +229,9 @@ def _publish(s: Session) -> None:
     for qid in staged:
         new = folder / f"{qid.hex}.new"
         if new.exists():
+            # No folder fsync needed: if the rename is lost in a crash, the staged file (synced,
+            # with the committed digest) is adopted by the next reader.
             os.replace(new, folder / f"{qid.hex}.box")
-    if staged:
-        _fsync_dir(folder)
     if event.contains(s, "after_rollback", _discard):
         event.remove(s, "after_rollback", _discard)
 

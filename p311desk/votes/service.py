@@ -566,14 +566,22 @@ def _load(s: Session, q: VoteQuestion, entries: list[tally.Entry] | None = None)
 def _eligibility_rows(s: Session, q: VoteQuestion) -> list[list[Any]]:
     voted = dict(s.execute(select(VoteParticipation.participant_id, VoteParticipation.via).where(
         VoteParticipation.question_id == q.id)).all())
-    return [[r.participant_id.hex, r.weight, bool(r.present), r.carried_by_id.hex if r.carried_by_id else None,
-             voted.get(r.participant_id)]
-            for r in s.scalars(select(VoteEligibility).where(VoteEligibility.question_id == q.id))]
+    rows = s.execute(select(VoteEligibility.participant_id, VoteEligibility.weight, VoteEligibility.present,
+                            VoteEligibility.carried_by_id).where(VoteEligibility.question_id == q.id))
+    return [[pid.hex, weight, bool(present), carried.hex if carried else None, voted.get(pid)]
+            for pid, weight, present, carried in rows]
 
 
 def _paper_rows(s: Session, q: VoteQuestion) -> list[list[Any]]:
-    return [[p.serial, p.weight, bool(p.counted)]
-            for p in s.scalars(select(PaperBallot).where(PaperBallot.question_id == q.id))]
+    return [[serial, weight, bool(counted)] for serial, weight, counted in s.execute(
+        select(PaperBallot.serial, PaperBallot.weight, PaperBallot.counted).where(PaperBallot.question_id == q.id))]
+
+
+def _present_weight(s: Session, q: VoteQuestion) -> int:
+    """The weight that may be cast: present in person or represented by a present delegate."""
+    return int(s.scalar(select(func.coalesce(func.sum(VoteEligibility.weight), 0)).where(
+        VoteEligibility.question_id == q.id,
+        (VoteEligibility.present.is_(True)) | (VoteEligibility.carried_by_id.is_not(None)))) or 0)
 
 
 def eligibility_digest(s: Session, q: VoteQuestion) -> str:
@@ -587,7 +595,7 @@ def paper_digest(s: Session, q: VoteQuestion) -> str:
 def _admit(s: Session, q: VoteQuestion, channel: str, new: list[tally.Entry], *,
            voters: tuple[tuple[VoteEligibility, str], ...] = (), cast_by: Participant | None = None,
            paper: PaperBallot | None = None, replace_batch: str | None = None,
-           kind: str = "vote.cast", entity: Participant | None = None, payload: dict[str, Any] | None = None) -> _Load:
+           kind: str = "vote.cast", entity: Participant | None = None, payload: dict[str, Any] | None = None) -> None:
     """The one door of the ballot box. Checks that nobody votes twice on any channel and that
     the box never holds more than may be cast, stores the entries in the one form, seals the
     digests and audits — or refuses with a sentence and changes nothing."""
@@ -612,7 +620,7 @@ def _admit(s: Session, q: VoteQuestion, channel: str, new: list[tally.Entry], *,
     if paper is not None and (before.handing or handed) and scanned > handed:
         raise VoteRefused("{handed} paper ballots were handed out and {counted} are counted already: this one "
                           "would be more than were handed out.", handed=handed, counted=before.scanned)
-    limit = electorate(s, q.id).present_weight
+    limit = _present_weight(s, q)
     used = others + max(handed, scanned) + hands
     if used > limit:
         raise VoteRefused("This would make {used} votes, more than the {limit} who may vote (in person, "
@@ -638,7 +646,6 @@ def _admit(s: Session, q: VoteQuestion, channel: str, new: list[tally.Entry], *,
     audit.record(s, kind, session_id=q.session_id,
                  entity_type="participant" if entity is not None else "vote_question",
                  entity_id=entity.id if entity is not None else q.id, payload=body)
-    return _load(s, q)
 
 
 # --- in person: kiosk, roll call, the CLI --------------------------------------------------------
