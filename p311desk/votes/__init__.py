@@ -48,6 +48,8 @@ from p311desk.votes.closing import stages as closing_stages
 from p311desk.votes.box import BallotBoxDamaged
 from p311desk.votes.explain import RULE_NAMES, money
 from p311desk.votes.service import (
+    BATCH_MAX,
+    LIMIT,
     METHOD_NAMES,
     STATUS_NAMES,
     CastResult,
@@ -89,6 +91,8 @@ from p311desk.votes.service import (
 )
 
 __all__ = [
+    "BATCH_MAX",
+    "LIMIT",
     "STAGES",
     "STAGE_NAMES",
     "StageInfo",

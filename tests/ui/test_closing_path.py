@@ -4,7 +4,7 @@ reopening that asks for a reason."""
 import json
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QPushButton, QTableView
+from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView
 
 from p311desk import votes
 from p311desk.models import AuditEvent, ParticipationSession
@@ -31,6 +31,7 @@ def test_the_closing_path_end_to_end(qtbot, window, db, wait_idle, tmp_path, mon
     assert nxt.text() == "1 vote is still open: close it, then record the count."
     assert [k for k, b in button.items() if b.isEnabled()] == ["count"]
 
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)  # "Close the vote" asks first
     _click(qtbot, window, wait_idle, page.findChild(QPushButton, "votes_close"))
     assert nxt.text() == "Next: record the count (every vote is closed)."
     _click(qtbot, window, wait_idle, button["count"])

@@ -2,13 +2,14 @@
 
 from PySide6.QtCharts import QChartView
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton
 
 from p311desk import votes
 from tests.core.votes.conftest import make_room
 
 
-def test_open_scan_close_and_show_the_result_in_the_room(qtbot, window, db, wait_idle):
+def test_open_scan_close_and_show_the_result_in_the_room(qtbot, window, db, wait_idle, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)  # "Close the vote" asks
     room = make_room(db, 5)
     with db.write() as s:
         qid = votes.create_question(s, room.session_id, "Tanquem el carrer els diumenges?", secret=True).id
@@ -54,7 +55,8 @@ def test_open_scan_close_and_show_the_result_in_the_room(qtbot, window, db, wait
     assert "Approved" in page.findChild(QLabel, "votesResult").text()
 
 
-def test_closing_stages_from_the_page(qtbot, window, db, wait_idle):
+def test_closing_stages_from_the_page(qtbot, window, db, wait_idle, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)  # "Close the vote" asks
     room = make_room(db, 2)
     with db.write() as s:
         qid = votes.create_question(s, room.session_id, "Aprovem l'acta anterior?").id

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -142,14 +143,17 @@ class NewQuestionDialog(QDialog):
 
 
 class CountDialog(QDialog):
-    """A show of hands (or a pile of paper ballots): counts per option, blank, invalid, a batch."""
+    """A show of hands (or a pile of paper ballots counted by hand): counts per option, blank,
+    invalid, the number of ballots or hands, a batch name. Refused counts reopen the same dialog
+    with what was typed."""
 
-    def __init__(self, labels: list[str], parent=None) -> None:
+    def __init__(self, labels: list[str], parent=None, *, needs_total: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("countDialog")
         self.setWindowTitle(_("Enter counts"))
         self.batch = QLineEdit(_("Room"))
         self.batch.setObjectName("countBatch")
+        self.batch.setMaxLength(votes.BATCH_MAX)
         form = QFormLayout()
         form.addRow(_("Batch"), self.batch)
         self.spins: list[QSpinBox] = []
@@ -160,6 +164,18 @@ class CountDialog(QDialog):
             spin.setAccessibleName(label)
             form.addRow(label, spin)
             self.spins.append(spin)
+        self.total = QSpinBox()
+        self.total.setRange(0, 1_000_000)
+        self.total.setObjectName("countTotal")
+        self.total.setAccessibleName(_("Ballots or hands in the batch"))
+        self.total.setVisible(needs_total)
+        if needs_total:
+            form.addRow(_("Ballots or hands in the batch"), self.total)
+        self.error = QLabel("")
+        self.error.setObjectName("countError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b3261e; font-weight: 600;")
+        self.error.hide()
         note = QLabel(_("Saving a batch again replaces its counts."))
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
@@ -168,7 +184,12 @@ class CountDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)
+        layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def refused(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
 
 
 class RollCallDialog(QDialog):
@@ -249,6 +270,7 @@ class VotesPage(Page):
             ("kiosk", _("Start the kiosk…"), self.start_kiosk, row2),
             ("count", _("Enter counts…"), self.enter_counts, row2),
             ("rollcall", _("Roll call…"), self.roll_call, row2),
+            ("hand", _("Hand a paper ballot…"), self.hand_ballot, row1),
         ):
             b = QPushButton(text)
             b.setObjectName(f"votes_{key}")
@@ -260,11 +282,15 @@ class VotesPage(Page):
         self.scan_edit = QLineEdit()
         self.scan_edit.setObjectName("votesScan")
         self.scan_edit.setAccessibleName(_("Scan a paper ballot's code"))
-        self.scan_edit.setPlaceholderText(_("Scan the code beside the marked box (paper ballots), then Enter"))
+        self.scan_edit.setPlaceholderText(_("Scan the code beside each marked box of one sheet, then Enter"))
         self.scan_edit.returnPressed.connect(self.scan)
         self.scan_feedback = QLabel("")
         self.scan_feedback.setObjectName("votesScanFeedback")
         self.scan_feedback.setWordWrap(True)
+        self.sheet: list[str] = []  # the codes scanned so far on the sheet being counted
+        self.sheet_label = QLabel("")
+        self.sheet_label.setObjectName("votesSheet")
+        self.sheet_label.setToolTip(_("Scan the code beside each marked box of one sheet, then “Count this sheet”."))
         scan_box = QWidget()
         sbox = QHBoxLayout(scan_box)
         sbox.setContentsMargins(0, 0, 0, 0)
@@ -272,6 +298,18 @@ class VotesPage(Page):
         scan_title.setBuddy(self.scan_edit)
         sbox.addWidget(scan_title)
         sbox.addWidget(self.scan_edit, 1)
+        sheet_box = QWidget()
+        shbox = QHBoxLayout(sheet_box)
+        shbox.setContentsMargins(0, 0, 0, 0)
+        shbox.addWidget(self.sheet_label, 1)
+        for key, text, fn in (("sheet", _("Count this sheet"), lambda: self._count_sheet()),
+                              ("blank", _("Blank sheet"), lambda: self._count_sheet(blank=True)),
+                              ("spoilt", _("Spoilt sheet"), lambda: self._count_sheet(spoilt=True))):
+            b = QPushButton(text)
+            b.setObjectName(f"votes_{key}")
+            b.clicked.connect(fn)
+            shbox.addWidget(b)
+            self.buttons[key] = b
         self.result = QLabel("")
         self.result.setObjectName("votesResult")
         self.result.setWordWrap(True)
@@ -287,6 +325,7 @@ class VotesPage(Page):
         rbox.addLayout(row1)
         rbox.addLayout(row2)
         rbox.addWidget(scan_box)
+        rbox.addWidget(sheet_box)
         rbox.addWidget(self.scan_feedback)
         result_scroll = QScrollArea()
         result_scroll.setObjectName("votesResultScroll")
@@ -348,7 +387,11 @@ class VotesPage(Page):
         self._select(index)
 
     def _select(self, index: int) -> None:
-        self.current = self.questions[index] if 0 <= index < len(self.questions) else None
+        current = self.questions[index] if 0 <= index < len(self.questions) else None
+        if current is None or self.current is None or current.id != self.current.id:
+            self.scan_feedback.setText("")  # a message about another question's ballot
+            self._set_sheet([])
+        self.current = current
         self._update_buttons()
         self._load_result()
 
@@ -362,6 +405,9 @@ class VotesPage(Page):
             self.buttons[key].setEnabled(status == "open")
         self.buttons["rollcall"].setEnabled(status == "open" and q is not None and not q.secret)
         self.scan_edit.setEnabled(status == "open")
+        self.buttons["hand"].setEnabled(status == "open")
+        for key in ("sheet", "blank", "spoilt"):
+            self.buttons[key].setEnabled(status == "open" and bool(self.sheet))
         self.new_button.setEnabled(self.ctx.current_session_id is not None)
         if q is None:
             self.status.setText("")
@@ -441,47 +487,134 @@ class VotesPage(Page):
              .on_success(self._changed(_("The vote is open."))).run())
 
     def close_vote(self) -> None:
-        if self.current:
-            (write_op(self.ctx, votes.close_question, self.current.id).changes("votes").bound_to(self)
-             .on_success(self._changed(_("The vote is closed."))).run())
+        q = self.current
+        if q is None:
+            return
+        with self.ctx.db.read() as s:
+            outstanding = votes.paper_outstanding(s, q.id)
+            live = votes.live_count(s, q.id)
+        text = _("Close “{title}”? {voted} of {eligible} have voted; no ballot can be added afterwards.").format(
+            title=q.title, voted=live.voted, eligible=live.eligible)
+        if outstanding:
+            text += "\n\n" + ngettext(
+                "{n} paper ballot was handed out and has not been counted yet.",
+                "{n} paper ballots were handed out and have not been counted yet.", outstanding).format(n=outstanding)
+        if QMessageBox.question(self, _("Close the vote"), text, QMessageBox.Yes | QMessageBox.No,
+                                QMessageBox.No) != QMessageBox.Yes:
+            return
+        (write_op(self.ctx, votes.close_question, q.id).changes("votes").bound_to(self)
+         .on_success(self._changed(_("The vote is closed.")))
+         .on_failure(lambda exc: self.ctx.notify(error_text(exc), "error")).run())
+
+    def _scan_message(self, text: str, ok: bool) -> None:
+        self.scan_feedback.setStyleSheet("color: #1e7d32; font-weight: 600;" if ok else
+                                         "color: #b3261e; font-weight: 600;")
+        self.scan_feedback.setText(text)
+
+    def _set_sheet(self, codes: list[str]) -> None:
+        self.sheet = codes
+        if codes:
+            self.sheet_label.setText(ngettext("This sheet: {n} mark scanned.", "This sheet: {n} marks scanned.",
+                                              len(codes)).format(n=len(codes)))
+        else:
+            self.sheet_label.setText("")
+        if hasattr(self, "buttons") and "sheet" in self.buttons:
+            for key in ("sheet", "blank", "spoilt"):
+                self.buttons[key].setEnabled(bool(codes) and self.current is not None
+                                             and self.current.status == "open")
 
     def scan(self) -> None:
+        """A scanned code joins the sheet being counted. A one-choice question's option code is a
+        whole sheet (counted at once); other methods collect the sheet's marks until “Count this
+        sheet” (or Enter on an empty line); a code of another sheet counts the one before first."""
         text = self.scan_edit.text().strip()
         self.scan_edit.clear()
-        if not text or self.current is None:
+        q = self.current
+        if q is None:
             return
-        choice = None
+        if not text:
+            if self.sheet:
+                self._count_sheet()
+            return
         if "=" in text:  # a serial with the choice keyed in: "SERIAL=option"
-            text, _sep, typed = text.partition("=")
-            choice = [typed.strip()]
+            code, _sep, typed = text.partition("=")
+            self._count([code.strip()], choice=[typed.strip()])
+            return
+        from p311desk import qr
 
-        def ok(result) -> None:
-            self.scan_feedback.setStyleSheet("color: #1e7d32; font-weight: 600;")
-            self.scan_feedback.setText(result.message)
+        decoded = qr.decode(text)
+        if decoded.kind not in ("ballot", "option"):
+            self._scan_message(_("This code is not a ballot of this vote."), False)
+            return
+        if self.sheet and qr.decode(self.sheet[0]).serial != decoded.serial:
+            pending = list(self.sheet)
+            self._set_sheet([text])
+            self._count(pending, keep_sheet=True)
+            return
+        self._set_sheet(self.sheet + [text])
+        if decoded.kind == "option" and q.method in ("yes_no", "single"):
+            self._count_sheet()
 
-        def refused(exc) -> None:
-            self.scan_feedback.setStyleSheet("color: #b3261e; font-weight: 600;")
-            self.scan_feedback.setText(error_text(exc))
+    def _count_sheet(self, *, blank: bool = False, spoilt: bool = False) -> None:
+        if not self.sheet:
+            return
+        codes = list(self.sheet)
+        self._set_sheet([])
+        self._count(codes, blank=blank, spoilt=spoilt)
 
-        (write_op(self.ctx, votes.scan, self.current.id, text, choice).changes("votes").bound_to(self)
-         .on_success(ok).on_failure(refused).run())
+    def _count(self, codes: list[str], *, choice=None, blank=False, spoilt=False, keep_sheet=False) -> None:
+        q = self.current
+        if q is None:
+            return
+        (write_op(self.ctx, votes.scan, q.id, codes, choice, blank=blank, spoilt=spoilt).changes("votes")
+         .bound_to(self).on_success(lambda result: self._scan_message(result.message, True))
+         .on_failure(lambda exc: self._scan_message(error_text(exc), False)).run())
+
+    def hand_ballot(self) -> None:
+        q = self.current
+        if q is None:
+            return
+        code, ok = QInputDialog.getText(self, _("Hand a paper ballot"),
+                                        _("Check-in code of the person who receives a paper ballot:"))
+        if not ok or not code.strip():
+            return
+
+        def done(result) -> None:
+            text = result.message
+            if result.ballot is not None:
+                text += " " + _("Serial {serial}, weight {weight}: print it from the Print page.").format(
+                    serial=result.ballot.serial, weight=result.ballot.weight)
+            self._scan_message(text, True)
+
+        (write_op(self.ctx, votes.hand, q.id, code.strip()).changes("votes").bound_to(self)
+         .on_success(done).on_failure(lambda exc: self._scan_message(error_text(exc), False)).run())
 
     def enter_counts(self) -> None:
+        self._enter_counts(None)
+
+    def _enter_counts(self, dialog: CountDialog | None) -> None:
         q = self.current
         if q is None:
             return
         labels = list(q.labels) + ([_("Abstain")] if q.method == "yes_no" else [])
-        dialog = CountDialog(labels, self)
+        if dialog is None:
+            dialog = CountDialog(labels, self, needs_total=q.method not in ("yes_no", "single"))
         if dialog.exec() != QDialog.Accepted:
             return
         values = [s.value() for s in dialog.spins]
         counts = {str(i + 1): v for i, v in enumerate(values[:len(q.labels)]) if v}
         abstain = values[len(q.labels)] if q.method == "yes_no" else 0
         blank, invalid = values[-2], values[-1]
+        total = dialog.total.value() if dialog.total.isVisibleTo(dialog) else None
+
+        def refused(exc) -> None:  # keep what was typed: the same dialog again, with the reason
+            dialog.refused(error_text(exc))
+            QTimer.singleShot(0, lambda: self._enter_counts(dialog))
+
         (write_op(self.ctx, votes.save_count, q.id, dialog.batch.text(), counts, blank=blank, invalid=invalid,
-                  abstain=abstain).changes("votes").bound_to(self)
+                  abstain=abstain, total=total).changes("votes").bound_to(self)
          .on_success(self._changed(_("Counts saved.")))
-         .on_failure(lambda exc: self.ctx.notify(error_text(exc), "error")).run())
+         .on_failure(refused).run())
 
     def roll_call(self) -> None:
         q = self.current
