@@ -1,6 +1,9 @@
 """Paper ballots for a question: instructions, the options with a box each and, beside each box,
-the option's signed code as a QR (votes issues them: a new serial per sheet, so no two sheets are
-alike and a photocopy is caught when counted). Tellers scan the code beside the marked box.
+the option's signed code as a QR with the same code printed as text under it (votes issues them:
+a new serial per sheet, so no two sheets are alike and a photocopy is caught when counted).
+Tellers scan the code beside each marked box, one after another: one sheet, one ballot. Option
+labels wrap at one size (:data:`LABEL_SIZE`) and are never cut: a layout that cannot hold them
+whole is not used (fewer ballots per page).
 
 Issuing ballots is a write (votes records every serial it signs): render them inside a write
 unit of work, so a failed or cancelled print issues nothing.
@@ -37,21 +40,75 @@ HEAD_H = 24 * MM
 FOOT_H = 7 * MM
 
 
-ROW_H = 28 * MM  # an option row: box, label and a QR whose code is at least 20 mm
+CODE_SIZE = 6  # the option's code as text, under its QR (two lines)
+CODE_H = 2 * CODE_SIZE * 1.2 + 1 * MM
+ROW_H = 28 * MM + CODE_H  # an option row: box, label and a QR whose code is at least 20 mm
+LABEL_SIZE = 9  # every option label at this size, on as many lines as it needs
+LABEL_LEAD = LABEL_SIZE * 1.2
+QR_SIDE = 30 * MM
+PAD = 3 * MM
+BOX = 5 * MM
 
 
-def layout(job, per_page: int, options: int) -> str | None:
-    """How ``options`` option rows fit a cell: "rows", "columns" (≤ 3 options side by side), or None."""
-    _cells, _cw, ch, _decorated = grid(job, per_page)
-    if ch >= HEAD_H + FOOT_H + options * ROW_H:
+def label_lines(text: str, width: float) -> list[str]:
+    """``text`` wrapped at :data:`LABEL_SIZE` into ``width``, whole: a word too long for a line
+    is broken, never cut off."""
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from p311desk.printing.template import register_fonts
+
+    register_fonts()
+    out: list[str] = []
+    for line in simpleSplit(text, FONT_BOLD, LABEL_SIZE, width) or [""]:
+        while stringWidth(line, FONT_BOLD, LABEL_SIZE) > width and len(line) > 1:
+            cut = len(line)
+            while cut > 1 and stringWidth(line[:cut], FONT_BOLD, LABEL_SIZE) > width:
+                cut -= 1
+            out.append(line[:cut])
+            line = line[cut:]
+        out.append(line)
+    return out
+
+
+def code_lines(payload: str) -> list[str]:
+    half = (len(payload) + 1) // 2
+    return [payload[:half], payload[half:]]
+
+
+def _row_label_width(cell_w: float) -> float:
+    return cell_w - 3 * PAD - QR_SIDE - BOX * 1.3 - 3 * MM
+
+
+def _column_label_width(cell_w: float, options: int) -> float:
+    return (cell_w - 2 * PAD) / options - BOX - 2.5 * MM
+
+
+def _whole_words(text: str, width: float) -> bool:
+    """Whether ``text`` wraps into ``width`` without breaking a word."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return all(stringWidth(word, FONT_BOLD, LABEL_SIZE) <= width for word in text.split())
+
+
+def layout(job, per_page: int, options: int, labels: list[str] | None = None) -> str | None:
+    """How ``options`` option rows fit a cell: "rows", "columns" (≤ 3 options side by side), or
+    None. With ``labels``, a layout is chosen only if every label fits whole."""
+    _cells, cw, ch, _decorated = grid(job, per_page)
+    labels = labels or []
+    need = sum(max(ROW_H, len(label_lines(label, _row_label_width(cw))) * LABEL_LEAD + CODE_H + 4 * MM)
+               for label in labels) + ROW_H * (options - len(labels))
+    if ch >= HEAD_H + FOOT_H + need:
         return "rows"
-    if options <= 3 and ch >= 56 * MM:
+    if options <= 3 and ch >= 56 * MM + CODE_H and all(
+            len(label_lines(label, _column_label_width(cw, options))) <= 2
+            and _whole_words(label, _column_label_width(cw, options)) for label in labels):
         return "columns"
     return None
 
 
-def default_per_page(job, options: int) -> int:
-    return next((n for n in (8, 4, 2) if layout(job, n, options)), 1)
+def default_per_page(job, options: int, labels: list[str] | None = None) -> int:
+    return next((n for n in (8, 4, 2) if layout(job, n, options, labels)), 1)
 
 
 def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target, progress=None, cancel=None) -> int:
@@ -63,9 +120,12 @@ def render(s: Session, session_id: uuid.UUID, options: PrintOptions, target, pro
     if question.session_id != session_id:
         raise ValidationError("The question belongs to another session.")
     count = options.count or DEFAULT_COUNT
-    n_options = len(votes.labels_for(question.method, question.options)) + (question.method == "yes_no")
-    per_page = options.per_page or default_per_page(job, n_options)
-    fit = layout(job, per_page, n_options)
+    labels = list(votes.labels_for(question.method, question.options))
+    if question.method == "yes_no":
+        labels = [_("Yes"), _("No"), _("Abstain")]
+    n_options = len(labels)
+    per_page = options.per_page or default_per_page(job, n_options, labels)
+    fit = layout(job, per_page, n_options, labels)
     if fit is None and per_page > 1:
         raise ValidationError("These ballots do not fit {n} per page: choose fewer per page.", n=per_page)
     issued = votes.issue_ballots(s, question.id, count)
@@ -108,35 +168,41 @@ def _ballot(c, job, x, y, w, h, title, when, instructions, ballot, number, horiz
         c.drawString(x + pad, top, line)
     bottom = y + pad + FOOT_H - 3 * MM
     n = len(ballot.options)
-    box = 5 * MM
+    box = BOX
     if horizontal:
         col_w = tw / n
         ly = top - 2.5 * MM - box
         for i, (label, payload) in enumerate(ballot.options):
             cx = x + pad + i * col_w
-            side = max(qr_size_for(payload, 20), min(col_w - 1 * MM, ly - 2 * MM - bottom))
-            draw_qr(c, payload, cx + (col_w - side) / 2, ly - 1.5 * MM - side, side)
+            c.setFillColorRGB(0, 0, 0)
             c.setLineWidth(1)
             c.rect(cx + 1 * MM, ly, box, box, stroke=1, fill=0)
-            lsize, llines = fit_lines(label, FONT_BOLD, 10, col_w - box - 3 * MM, 1, minimum=6.5)
-            c.setFont(FONT_BOLD, lsize)
-            c.drawString(cx + box + 2.5 * MM, ly + 1.2 * MM, llines[0])
+            llines = label_lines(label, _column_label_width(w, n))
+            c.setFont(FONT_BOLD, LABEL_SIZE)
+            for k, line in enumerate(llines):
+                c.drawString(cx + box + 2.5 * MM, ly + 1.2 * MM - k * LABEL_LEAD, line)
+            qtop = ly - 1.5 * MM - (len(llines) - 1) * LABEL_LEAD
+            side = max(qr_size_for(payload, 20), min(col_w - 1 * MM, qtop - bottom - CODE_H))
+            draw_qr(c, payload, cx + (col_w - side) / 2, qtop - side, side)
+            _code_text(c, payload, cx + col_w / 2, qtop - side)
     else:
         row_h = (top - 2 * MM - bottom) / n
         for i, (label, payload) in enumerate(ballot.options):
             ry = top - 2 * MM - (i + 1) * row_h
-            side = min(row_h - 1 * MM, max(qr_size_for(payload, 20), 30 * MM))
-            draw_qr(c, payload, x + w - pad - side, ry + (row_h - side) / 2, side)
+            side = min(row_h - 1 * MM - CODE_H, max(qr_size_for(payload, 20), QR_SIDE))
+            qx = x + w - pad - side
+            qy = ry + CODE_H + (row_h - CODE_H - side) / 2
+            draw_qr(c, payload, qx, qy, side)
+            _code_text(c, payload, qx + side / 2, qy)
             by = ry + row_h / 2 - box / 2
             c.setLineWidth(1)
             c.rect(x + pad, by, box * 1.3, box * 1.3, stroke=1, fill=0)
-            lw = w - 3 * pad - side - box * 1.3 - 3 * MM
-            lsize, llines = fit_lines(label, FONT_BOLD, 13, lw, 2, minimum=7)
-            c.setFont(FONT_BOLD, lsize)
-            ly = by + box * 0.65 + (len(llines) - 1) * lsize * 0.6 - lsize * 0.35
+            llines = label_lines(label, _row_label_width(w))
+            c.setFont(FONT_BOLD, LABEL_SIZE)
+            ly = by + box * 0.65 + (len(llines) - 1) * LABEL_LEAD / 2 - LABEL_SIZE * 0.35
             for line in llines:
                 c.drawString(x + pad + box * 1.3 + 3 * MM, ly, line)
-                ly -= lsize * 1.2
+                ly -= LABEL_LEAD
             if i < n - 1:
                 c.setStrokeColorRGB(0.8, 0.8, 0.8)
                 c.setLineWidth(0.3)
@@ -146,4 +212,14 @@ def _ballot(c, job, x, y, w, h, title, when, instructions, ballot, number, horiz
     c.setFont(FONT, 7)
     c.drawString(x + pad, y + pad, _("Ballot no. {n}").format(n=number))
     c.drawRightString(x + w - pad, y + pad, _("Serial {serial}").format(serial=ballot.serial))
+    c.setFillColorRGB(0, 0, 0)
+
+
+def _code_text(c, payload: str, cx: float, below: float) -> None:
+    """The option's code as text, centred under its QR: what a teller types when a code will
+    not scan."""
+    c.setFillColorRGB(*GREY)
+    c.setFont(FONT, CODE_SIZE)
+    for k, line in enumerate(code_lines(payload)):
+        c.drawCentredString(cx, below - (k + 1) * CODE_SIZE * 1.2, line)
     c.setFillColorRGB(0, 0, 0)

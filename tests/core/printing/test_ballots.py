@@ -26,14 +26,15 @@ def test_ballots_scan_once(db, sample, question):
         pages = printing.render(s, sample.session_id, printing.PrintOptions(
             "ballots", question_id=question.id, count=10, lang="ca"), buf)
     pdf = buf.getvalue()
-    assert pages == 2  # 8 per A4
+    assert pages == 3  # 4 per A4: each code is printed as text under its QR too
     body = texts(pdf)
-    assert "Aprovem la plaça" in body[0] and "Papereta núm. 1" in body[0] and "Papereta núm. 10" in body[1]
+    assert "Aprovem la plaça" in body[0] and "Papereta núm. 1" in body[0] and "Papereta núm. 10" in body[2]
     codes = qr_codes(pdf, 0, dpi=150)
-    assert len(codes) == 24  # 8 ballots × (yes, no, abstain)
+    assert len(codes) == 12  # 4 ballots × (yes, no, abstain)
     decoded = [qr.decode(c) for c in codes]
     assert all(d.kind == "option" for d in decoded)
-    assert len({d.serial for d in decoded}) == 8  # never two identical sheets
+    assert len({d.serial for d in decoded}) == 4  # never two identical sheets
+    assert all(c in body[0].replace("\n", "").replace(" ", "") for c in codes)
     assert_inside_pages(pdf)
 
     yes = next(c for c, d in zip(codes, decoded) if d.option == 0)
@@ -83,3 +84,32 @@ def test_minutes_record_the_closing_stage(db, sample, tmp_path):
         printing.record_minutes_generated(s, sample.session_id, path)
         stage = next(x for x in votes.closing_stages(s, sample.session_id) if x.stage == "minutes_generated")
     assert stage.done and stage.document_name == "acta.pdf" and len(stage.document_sha256) == 64
+
+
+LONG = "Reurbanització integral del passeig Marítim amb arbrat, bancs i un carril bici segregat"
+
+
+@pytest.mark.parametrize("per_page", [0, 1])
+def test_long_labels_wrap_whole_and_every_code_is_printed_as_text(db, sample, per_page):
+    """Issue 21 §3: labels wrap at one size and are never cut (an 80-character Catalan label
+    fits); each option's code is printed as text beside its QR; the PDF text is read back."""
+    assert len(LONG) >= 80
+    with db.write() as s:
+        q = votes.create_question(s, sample.session_id, "Quins projectes?", method="multiple",
+                                  options=[LONG, "Biblioteca", "Pista de petanca"])
+        votes.open_question(s, q.id)
+    buf = io.BytesIO()
+    with db.write() as s:
+        printing.render(s, sample.session_id, printing.PrintOptions(
+            "ballots", question_id=q.id, count=2, per_page=per_page, lang="ca"), buf)
+    pdf = buf.getvalue()
+    body = " ".join(texts(pdf))
+    flat = " ".join(body.split())
+    assert LONG in flat  # every word of the label, in order, nothing cut off
+    assert "…" not in body
+    codes = qr_codes(pdf, 0, dpi=150)
+    assert codes
+    compact = body.replace("\n", "").replace(" ", "")
+    for code in codes:
+        assert code in compact  # the code under its QR, as text
+    assert_inside_pages(pdf)
