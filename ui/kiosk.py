@@ -55,6 +55,16 @@ STYLE = """
 #kiosk QPushButton#kioskTechnician { font-size: 11pt; padding: 6px 12px; border-width: 1px; }
 """
 
+# Small screens (800×480 panels, 1024×600 netbooks): the same kiosk with smaller type and room.
+COMPACT = """
+#kiosk QLabel#kioskTitle { font-size: 17pt; }
+#kiosk QLabel#kioskPrompt, #kiosk QLabel#kioskSummary { font-size: 15pt; }
+#kiosk QLabel#kioskFeedback, #kiosk QLabel#kioskHint, #kiosk QLabel#kioskPinFeedback { font-size: 13pt; }
+#kiosk QLineEdit { font-size: 17pt; padding: 6px; }
+#kiosk QPushButton { font-size: 14pt; padding: 8px 14px; }
+"""
+COMPACT_BELOW = (1100, 640)  # width, height under which the compact style applies
+
 
 def _digest(pin: str, salt: bytes) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", pin.encode("utf-8"), salt, 50_000)
@@ -106,8 +116,11 @@ class Kiosk(QWidget):
         self.stack.addWidget(self._locked_page())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
+        layout.setSizeConstraint(QVBoxLayout.SetNoConstraint)  # small screens get the compact style
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
+        self._layout = layout
+        self._compact = None
 
         self._thanks_timer = QTimer(self)
         self._thanks_timer.setSingleShot(True)
@@ -154,7 +167,7 @@ class Kiosk(QWidget):
         for i, label in enumerate(self.labels):
             text = label
             if q.method == "budget" and i < len(q.costs):
-                text = f"{label} — {votes.money(q.costs[i])}"
+                text = f"{label} — {votes.money(q.costs[i], currency=True)}"
             b = QPushButton(text)
             b.setObjectName(f"kioskOption_{i}")
             b.setAccessibleName(text)
@@ -166,6 +179,12 @@ class Kiosk(QWidget):
         self.hint = QLabel("")
         self.hint.setObjectName("kioskHint")
         self.hint.setAlignment(Qt.AlignCenter)
+        self.hint.setWordWrap(True)
+        self.spending = QLabel("")  # budgets: the running total against the limit
+        self.spending.setObjectName("kioskSpending")
+        self.spending.setAlignment(Qt.AlignCenter)
+        self.spending.setWordWrap(True)
+        self.spending.setVisible(q.method == "budget")
         self.blank_button = QPushButton(_("Blank vote"))
         self.blank_button.setObjectName("kioskBlank")
         self.blank_button.setAccessibleName(_("Blank vote"))
@@ -186,6 +205,7 @@ class Kiosk(QWidget):
         box = QVBoxLayout(page)
         box.addWidget(self.voter_label)
         box.addLayout(grid)
+        box.addWidget(self.spending)
         box.addWidget(self.hint)
         box.addStretch(1)
         box.addLayout(row)
@@ -280,6 +300,7 @@ class Kiosk(QWidget):
             b.setChecked(False)
             b.blockSignals(False)
         self.hint.setText("")
+        self._show_spending()
 
     def _unlock_ballot(self) -> None:
         code = self.code_edit.text().strip()
@@ -325,6 +346,23 @@ class Kiosk(QWidget):
         elif index in self.selected:
             self.selected.remove(index)
         self.hint.setText("")
+        self._show_spending()
+
+    def _limit(self) -> int:
+        q = self.question
+        return int(q.spending_limit if q.spending_limit is not None else q.budget or 0)
+
+    def _show_spending(self) -> None:
+        q = self.question
+        if q.method != "budget":
+            return
+        total = sum(q.costs[i] for i in self.selected if i < len(q.costs))
+        limit = self._limit()
+        self.spending.setText(_("Chosen: {total} of the {limit} you may spend.").format(
+            total=votes.money(total, currency=True), limit=votes.money(limit, currency=True)))
+        over = total > limit
+        size = 14 if self._compact else 20
+        self.spending.setStyleSheet(f"font-size: {size}pt; font-weight: 600; color: {'#b3261e' if over else '#10263b'};")
 
     def _choice(self) -> tuple[int, ...]:
         if self.question.method == "yes_no" and self.selected == [2]:
@@ -375,6 +413,18 @@ class Kiosk(QWidget):
         else:
             op = write_op(self.ctx, votes.cast, self.question_id, self.code, self._pending, via="kiosk")
         (op.changes("votes").bound_to(self).on_success(done).on_failure(refused).run())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        compact = event.size().width() < COMPACT_BELOW[0] or event.size().height() < COMPACT_BELOW[1]
+        if compact != self._compact:
+            self._compact = compact
+            self.setStyleSheet(STYLE + (COMPACT if compact else ""))
+            self._layout.setContentsMargins(*((16, 10, 16, 10) if compact else (48, 32, 48, 32)))
+            for b in self.option_buttons:
+                b.setMinimumHeight(44 if compact else 72)
+            self.spending.setProperty("compact", compact)
+            self._show_spending()
+        super().resizeEvent(event)
 
     # --- technician --------------------------------------------------------------------------
     def lock(self) -> None:

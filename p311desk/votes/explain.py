@@ -19,13 +19,22 @@ RULE_NAMES = {"greedy": N_("Decidim's rule (most votes first while the budget al
               "equal_shares": N_("the Method of Equal Shares")}
 
 
-def money(amount: int) -> str:
-    """An integer amount with thousands separators in the user's language (no currency)."""
-    from babel.numbers import format_decimal
+CURRENCY = "EUR"  # budgets of the municipalities the app is made for
+
+
+def money(amount: int, *, currency: bool = False) -> str:
+    """An integer amount with thousands separators in the user's language; with ``currency``,
+    as an amount of euros (``12.500 €``), whole units."""
+    from babel import Locale
+    from babel.numbers import format_currency, format_decimal
 
     from p311desk.i18n import current_language
 
-    return format_decimal(amount, locale=current_language() or "en")
+    locale = current_language() or "en"
+    if currency:
+        pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0].replace("0.00", "0")
+        return format_currency(amount, CURRENCY, format=pattern, locale=locale, currency_digits=False)
+    return format_decimal(amount, locale=locale)
 
 
 def _need(d: Decision) -> str:
