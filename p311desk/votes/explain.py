@@ -107,7 +107,8 @@ def budget_difference(costs: Sequence[int], budget: int, ballots, selections: di
                 supporters[c] += weight
 
     def names(ids) -> str:
-        return ", ".join(_("“{label}” ({n} voters)").format(label=labels[i], n=supporters[i]) for i in sorted(ids))
+        return ", ".join(ngettext("“{label}” ({n} voter)", "“{label}” ({n} voters)", supporters[i]).format(
+            label=labels[i], n=supporters[i]) for i in sorted(ids))
 
     parts = []
     if greedy - shares:

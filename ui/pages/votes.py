@@ -698,7 +698,8 @@ class VotesPage(Page):
             return
         question_view, result_view = self._room_views
         if r.status == "closed":
-            result_view.show_result(r)
+            costs = self.current.costs if self.current is not None and self.current.id == r.question_id else ()
+            result_view.show_result(r, costs)
             display.set_view(result_view)
         else:
             question_view.show_question(self.current, live)

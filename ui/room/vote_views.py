@@ -3,7 +3,9 @@
 - :class:`QuestionView`: the question on the floor, its options, and a live count of the
   ballots cast ("12 of 30 have voted") — never a partial result, secret or not: the room sees
   the result when the vote closes.
-- :class:`ResultView`: the result, a bar chart (QtCharts) and the sentence that explains it.
+- :class:`ResultView`: the result, a bar chart (QtCharts) and the sentence that explains it; for
+  a participatory budget, :class:`BudgetChart` instead: every project's whole label, its cost and
+  votes, whether it is funded, and the budget line (what the funded projects spend of it).
 
 Both take plain data from :mod:`p311desk.votes` and size their type from the window's height.
 """
@@ -11,9 +13,9 @@ Both take plain data from :mod:`p311desk.votes` and size their type from the win
 from __future__ import annotations
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import QMargins, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QMargins, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from p311desk import votes
 from p311desk.i18n import _, ngettext
@@ -65,6 +67,81 @@ class QuestionView(QWidget):
             self.caption.setText(_("The vote is not open yet."))
 
 
+class _Bar(QWidget):
+    """A horizontal bar: ``value`` of ``maximum``; with ``line``, a marker at that value."""
+
+    def __init__(self, name: str, color: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.value, self.maximum, self.line, self.color = 0, 1, None, QColor(color)
+        self.setMinimumHeight(14)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+
+    def set(self, value: int, maximum: int, line: int | None = None) -> None:
+        self.value, self.maximum, self.line = value, max(1, maximum), line
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        w, h = self.width(), self.height()
+        p.fillRect(QRectF(0, 0, w, h), QColor(255, 255, 255, 40))
+        p.fillRect(QRectF(0, 0, w * min(1.0, self.value / self.maximum), h), self.color)
+        if self.line is not None:
+            x = w * min(1.0, self.line / self.maximum)
+            p.setPen(QPen(QColor("white"), 3))
+            p.drawLine(int(x), 0, int(x), h)
+        p.end()
+
+
+class BudgetChart(QWidget):
+    """A participatory budget's result for the room: one row per project — the whole label
+    (wrapped, never cut), cost, votes and a bar of votes, funded ones highlighted — and the
+    budget line: the funded projects' total against the budget."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("roomBudgetChart")
+        self.grid = QGridLayout(self)
+        self.grid.setColumnStretch(0, 3)
+        self.grid.setColumnStretch(2, 2)
+        self.rows: list[tuple[QLabel, QLabel, _Bar]] = []
+        self.total_label = _label("roomBudgetTotal", 16, bold=True)
+        self.total_bar = _Bar("roomBudgetLine", ACCENT)
+
+    def show_budget(self, r: votes.Results, costs: tuple[int, ...]) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None and item.widget() not in (self.total_label, self.total_bar):
+                item.widget().deleteLater()
+        self.rows = []
+        top = max([o.votes or 0 for o in r.options] + [1])
+        selected = set(r.selected)
+        for i, o in enumerate(r.options):
+            funded = o.label in selected
+            name = _label(f"roomBudgetProject_{i}", 15, bold=funded, color=ACCENT if funded else "white")
+            name.setAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+            name.setText(("✓ " if funded else "") + o.label)
+            cost = i < len(costs) and votes.money(costs[i], currency=True) or ""
+            amount = _label(f"roomBudgetCost_{i}", 15, color="white")
+            amount.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            amount.setText(ngettext("{cost} · {n} vote", "{cost} · {n} votes", o.votes or 0).format(
+                cost=cost, n=o.votes or 0))
+            bar = _Bar(f"roomBudgetBar_{i}", ACCENT if funded else "#8aa0b6")
+            bar.set(o.votes or 0, top)
+            self.grid.addWidget(name, i, 0)
+            self.grid.addWidget(amount, i, 1)
+            self.grid.addWidget(bar, i, 2)
+            self.rows.append((name, amount, bar))
+        budget = int(r.budget or 0)
+        spent = sum(costs[i] for i, o in enumerate(r.options) if o.label in selected and i < len(costs))
+        self.total_label.setText(_("Funded: {spent} of the {budget} budget").format(
+            spent=votes.money(spent, currency=True), budget=votes.money(budget, currency=True)))
+        n = len(r.options)
+        self.grid.addWidget(self.total_label, n, 0, 1, 2)
+        self.grid.addWidget(self.total_bar, n, 2)
+        self.total_bar.set(spent, max(budget, spent), line=budget)
+
+
 class ResultView(QWidget):
     """The result: a bar chart of the options and the explanation."""
 
@@ -84,14 +161,22 @@ class ResultView(QWidget):
         self.chart_view.setStyleSheet("background: transparent;")
         self.chart_view.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.explanation = _label("roomResultExplanation", 18)
+        self.budget_chart = BudgetChart()
+        self.budget_chart.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.chart_view, 1)
+        layout.addWidget(self.budget_chart, 1)
         layout.addWidget(self.outcome)
         layout.addWidget(self.explanation)
 
-    def show_result(self, r: votes.Results) -> None:
+    def show_result(self, r: votes.Results, costs: tuple[int, ...] = ()) -> None:
         self.title.setText(r.title)
+        is_budget = r.method == "budget"
+        self.chart_view.setVisible(not is_budget)
+        self.budget_chart.setVisible(is_budget)
+        if is_budget:
+            self.budget_chart.show_budget(r, costs)
         self.explanation.setText(r.explanation)
         self.outcome.setText(", ".join(r.selected) if r.method == "budget" else "")
         self.outcome.setVisible(bool(self.outcome.text()))
