@@ -460,6 +460,9 @@ class VoteQuestion(Tracked, Base):
     # Keyed digests kept current by the votes package and recomputed by ``audit verify``: the
     # ballot box after every ballot, the eligibility snapshot (weights), the paper ballots.
     box_digest: Mapped[str | None] = mapped_column(String(64))
+    # How the vote is taken, chosen when it is created: hands | paper | kiosk | roll_call
+    # (NULL: any way, as before issue 21). The Votes page shows that way's controls.
+    way: Mapped[str | None] = mapped_column(String(20))
     eligibility_digest: Mapped[str | None] = mapped_column(String(64))
     paper_digest: Mapped[str | None] = mapped_column(String(64))
 

@@ -73,6 +73,8 @@ def register(sub) -> None:
     q.add_argument("--of", dest="majority_of", choices=["cast", "present", "members"], default="cast")
     q.add_argument("--abstentions-count", action="store_true",
                    help=_("abstentions and blank ballots count in the votes cast"))
+    q.add_argument("--way", choices=["hands", "paper", "kiosk", "roll-call"],
+                   help=_("how the vote is taken (the Votes page shows that way's controls)"))
     q.add_argument("--tie", choices=["tie", "casting"], default="tie",
                    help=_("what a tie gives: tie, or the chair's casting vote"))
     q.set_defaults(func=cmd_create)
@@ -295,7 +297,8 @@ def cmd_create(args, ctx) -> int:
             points=points, dots=dots, dots_max=dots_max, costs=costs, budget=args.budget,
             spending_limit=args.spending_limit, rule=args.rule.replace("-", "_"), quorum=args.quorum,
             quorum_by=args.quorum_by, majority=args.majority.replace("-", "_"), majority_of=args.majority_of,
-            abstentions_count=args.abstentions_count, tie_rule=args.tie)
+            abstentions_count=args.abstentions_count, tie_rule=args.tie,
+            way=args.way.replace("-", "_") if args.way else None)
     ctx.print(_("Question created: {title}").format(title=q.title))
     ctx.print(q.id)
     return 0

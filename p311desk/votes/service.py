@@ -62,6 +62,8 @@ BATCH_MAX = 100
 METHOD_NAMES = {"yes_no": N_("Yes / no / abstain"), "single": N_("Single choice"),
                 "multiple": N_("Multiple choice"), "points": N_("Points"), "budget": N_("Participatory budget")}
 STATUS_NAMES = {"draft": N_("Draft"), "open": N_("Open"), "closed": N_("Closed")}
+WAY_NAMES = {"hands": N_("Show of hands"), "paper": N_("Paper ballots"), "kiosk": N_("Kiosk"),
+             "roll_call": N_("Roll call")}
 YES_WORDS = {"yes", "y", "si", "sí", "s", "a favor"}
 NO_WORDS = {"no", "n", "en contra"}
 ABSTAIN_WORDS = {"abstain", "abstention", "abstencio", "abstención", "abstencion", "abstenció", "abs"}
@@ -105,6 +107,7 @@ class QuestionInfo:
     spending_limit: int | None = None
     opened_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
+    way: str | None = None  # hands | paper | kiosk | roll_call; None: any way
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -205,7 +208,7 @@ def _info(q: VoteQuestion) -> QuestionInfo:
         q.id, q.session_id, q.title, q.description, q.method, tuple(q.options), q.secret, q.weighted, q.body_id,
         q.status, tuple(int(c) for c in q.costs or ()), q.budget, q.rule, q.min_selections, q.max_selections,
         q.points, q.dots, q.dots_max, q.majority, q.majority_of,
-        f"{q.quorum_num}/{q.quorum_den}" if q.quorum_num else "", q.spending_limit, q.opened_at, q.closed_at)
+        f"{q.quorum_num}/{q.quorum_den}" if q.quorum_num else "", q.spending_limit, q.opened_at, q.closed_at, q.way)
 
 
 def _question(s: Session, question_id: uuid.UUID) -> VoteQuestion:
@@ -286,8 +289,15 @@ def create_question(
     majority_of: str = "cast",
     abstentions_count: bool = False,
     tie_rule: str = "tie",
+    way: str | None = None,
 ) -> QuestionInfo:
+    """A draft question. ``way`` says how the vote is taken (show of hands, paper, kiosk, roll
+    call): the Votes page shows that way's controls; the ballot box takes every channel anyway."""
     _session_writable(s, session_id)
+    if way is not None and way not in WAY_NAMES:
+        raise ValidationError("Unknown way of voting: {value}", value=str(way)[:40])
+    if way == "roll_call" and secret:
+        raise ValidationError("A roll call is an open vote: it cannot be secret.")
     title = clean(title)
     if not title:
         raise ValidationError("A question needs a title.")
@@ -357,12 +367,12 @@ def create_question(
         costs=[int(c) for c in costs] if method == "budget" else [], budget=budget if method == "budget" else None,
         spending_limit=spending_limit, rule=rule, quorum_num=qnum, quorum_den=qden, quorum_by=quorum_by,
         majority=majority, majority_of=majority_of, abstentions_count=abstentions_count, tie_rule=tie_rule,
-        status="draft")
+        status="draft", way=way)
     s.add(q)
     s.flush()
     audit.record(s, "vote.created", session_id=session_id, entity_type="vote_question", entity_id=q.id,
                  payload={"title": title, "method": method, "options": labels, "secret": secret,
-                          "weighted": weighted, "body_id": str(body_id) if body_id else None})
+                          "weighted": weighted, "body_id": str(body_id) if body_id else None, "way": way})
     return _info(q)
 
 

@@ -137,3 +137,64 @@ def test_refused_counts_keep_what_was_typed(qtbot, window, db, wait_idle):
     assert seen == [("3 ballots cannot give these counts.", 4, 3)]
     with db.read() as s:
         assert votes.results(s, qid).cast == 0
+
+
+def test_the_way_chosen_at_creation_decides_the_controls_and_paper_prints_ballots(qtbot, window, db, wait_idle,
+                                                                                 monkeypatch, tmp_path):
+    """Issue 21 §4: show of hands, paper, kiosk or roll call is chosen when the vote is created;
+    the page shows that way's controls, "Print ballots" on a paper vote."""
+    room = make_room(db, 3)
+    page = _page(window, room, wait_idle)
+
+    def create(title, way_text):
+        def fill():
+            dialog = QApplication.activeModalWidget()
+            if dialog is None or dialog.objectName() != "newQuestionDialog":
+                QTimer.singleShot(20, fill)
+                return
+            qtbot.keyClicks(dialog.findChild(QLineEdit, "questionTitle"), title)
+            from PySide6.QtWidgets import QComboBox
+
+            way = dialog.findChild(QComboBox, "questionWay")
+            way.setFocus()
+            while way.currentText() != way_text:
+                qtbot.keyClick(way, Qt.Key_Down)
+            qtbot.keyClick(dialog.findChild(QLineEdit, "questionTitle"), Qt.Key_Return)
+
+        QTimer.singleShot(0, fill)
+        qtbot.mouseClick(page.findChild(QPushButton, "votesNew"), Qt.LeftButton)
+        wait_idle(window)
+
+    create("Mans enlaire?", "Show of hands")
+    create("En paper?", "Paper ballots")
+    with db.read() as s:
+        ways = {q.title: q.way for q in votes.list_questions(s, room.session_id)}
+    assert ways == {"Mans enlaire?": "hands", "En paper?": "paper"}
+    questions = page.findChild(QListWidget, "votesList")
+
+    def select(title):
+        row = next(i for i in range(questions.count()) if questions.item(i).text().startswith(title))
+        qtbot.mouseClick(questions.viewport(), Qt.LeftButton, pos=questions.visualItemRect(questions.item(row)).center())
+        wait_idle(window)
+        return {k: page.findChild(QPushButton, f"votes_{k}").isVisibleTo(page)
+                for k in ("count", "hand", "print", "kiosk", "rollcall")}
+
+    assert select("Mans enlaire?") == {"count": True, "hand": False, "print": False, "kiosk": False,
+                                      "rollcall": False}
+    assert not page.findChild(QLineEdit, "votesScan").isVisibleTo(page)
+    assert select("En paper?") == {"count": True, "hand": True, "print": True, "kiosk": False, "rollcall": False}
+    assert page.findChild(QLineEdit, "votesScan").isVisibleTo(page)
+    target = tmp_path / "paperetes.pdf"
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (3, True))
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)"))
+    qtbot.mouseClick(page.findChild(QPushButton, "votes_print"), Qt.LeftButton)
+    wait_idle(window)
+    assert target.read_bytes().startswith(b"%PDF")
+    with db.read() as s:
+        from sqlalchemy import func, select as sql_select
+
+        from p311desk.models import PaperBallot
+
+        assert s.scalar(sql_select(func.count()).select_from(PaperBallot)) == 3

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QFileDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -91,12 +92,19 @@ class NewQuestionDialog(QDialog):
         for key, label in (("cast", _("of votes cast")), ("present", _("of those present")),
                            ("members", _("of members"))):
             self.majority_of.addItem(label, key)
+        self.way = QComboBox()
+        self.way.setObjectName("questionWay")
+        self.way.setAccessibleName(_("How the vote is taken"))
+        self.way.addItem(_("Any way"), None)
+        for key, name in votes.WAY_NAMES.items():
+            self.way.addItem(_(name), key)
         self.quorum = QLineEdit()
         self.quorum.setObjectName("questionQuorum")
         self.quorum.setPlaceholderText(_("none, or e.g. 1/2"))
         form = QFormLayout()
         form.addRow(_("Question"), self.title)
         form.addRow(_("Method"), self.method)
+        form.addRow(_("How the vote is taken"), self.way)
         form.addRow(_("Options"), self.options)
         form.addRow(_("Budget"), self.budget)
         form.addRow(_("Budget rule"), self.rule)
@@ -139,7 +147,7 @@ class NewQuestionDialog(QDialog):
             rule=self.rule.currentData(), max_selections=self.max_sel.value() or None,
             secret=self.secret.isChecked(), body_id=self.body.currentData(), weighted=self.weighted.isChecked(),
             majority=self.majority.currentData(), majority_of=self.majority_of.currentData(),
-            quorum=self.quorum.text().strip() or None)
+            quorum=self.quorum.text().strip() or None, way=self.way.currentData())
 
 
 class CountDialog(QDialog):
@@ -271,6 +279,7 @@ class VotesPage(Page):
             ("count", _("Enter counts…"), self.enter_counts, row2),
             ("rollcall", _("Roll call…"), self.roll_call, row2),
             ("hand", _("Hand a paper ballot…"), self.hand_ballot, row1),
+            ("print", _("Print ballots…"), self.print_ballots, row2),
         ):
             b = QPushButton(text)
             b.setObjectName(f"votes_{key}")
@@ -292,6 +301,7 @@ class VotesPage(Page):
         self.sheet_label.setObjectName("votesSheet")
         self.sheet_label.setToolTip(_("Scan the code beside each marked box of one sheet, then “Count this sheet”."))
         scan_box = QWidget()
+        self.scan_box = scan_box
         sbox = QHBoxLayout(scan_box)
         sbox.setContentsMargins(0, 0, 0, 0)
         scan_title = QLabel(_("Paper ballots"))
@@ -299,6 +309,7 @@ class VotesPage(Page):
         sbox.addWidget(scan_title)
         sbox.addWidget(self.scan_edit, 1)
         sheet_box = QWidget()
+        self.sheet_box = sheet_box
         shbox = QHBoxLayout(sheet_box)
         shbox.setContentsMargins(0, 0, 0, 0)
         shbox.addWidget(self.sheet_label, 1)
@@ -406,6 +417,15 @@ class VotesPage(Page):
         self.buttons["rollcall"].setEnabled(status == "open" and q is not None and not q.secret)
         self.scan_edit.setEnabled(status == "open")
         self.buttons["hand"].setEnabled(status == "open")
+        self.buttons["print"].setEnabled(status in ("draft", "open") and q is not None and not q.weighted)
+        # the way the vote is taken, chosen when it was created, decides which controls show
+        way = q.way if q is not None else None
+        shown = {"hands": {"count"}, "paper": {"hand", "print", "scan", "count"}, "kiosk": {"kiosk"},
+                 "roll_call": {"rollcall"}}.get(way, {"count", "hand", "print", "scan", "kiosk", "rollcall"})
+        for key in ("count", "hand", "print", "kiosk", "rollcall"):
+            self.buttons[key].setVisible(key in shown)
+        self.scan_box.setVisible("scan" in shown)
+        self.sheet_box.setVisible("scan" in shown)
         for key in ("sheet", "blank", "spoilt"):
             self.buttons[key].setEnabled(status == "open" and bool(self.sheet))
         self.new_button.setEnabled(self.ctx.current_session_id is not None)
@@ -415,6 +435,7 @@ class VotesPage(Page):
         self.title.setText(q.title)
         self.status.setText(" · ".join(filter(None, (
             _(votes.STATUS_NAMES[q.status]), _(votes.METHOD_NAMES[q.method]),
+            _(votes.WAY_NAMES[q.way]) if q.way else "",
             _("secret") if q.secret else _("open vote"), _("weighted") if q.weighted else "",
             ", ".join(q.labels)))))
 
@@ -569,6 +590,29 @@ class VotesPage(Page):
         (write_op(self.ctx, votes.scan, q.id, codes, choice, blank=blank, spoilt=spoilt).changes("votes")
          .bound_to(self).on_success(lambda result: self._scan_message(result.message, True))
          .on_failure(lambda exc: self._scan_message(error_text(exc), False)).run())
+
+    def print_ballots(self) -> None:
+        """Paper ballots for this question, as a PDF (issued as they are printed)."""
+        q = self.current
+        if q is None:
+            return
+        count, ok = QInputDialog.getInt(self, _("Print ballots"), _("How many paper ballots?"), 50, 1, 10000)
+        if not ok:
+            return
+        path, _filter = QFileDialog.getSaveFileName(self, _("Print ballots"), _("ballots") + ".pdf", "PDF (*.pdf)")
+        if not path:
+            return
+        from p311desk import printing
+
+        sid = q.session_id
+
+        def done(pages) -> None:
+            self.ctx.notify(ngettext("Ballots saved: {n} page.", "Ballots saved: {n} pages.", pages).format(n=pages),
+                            "success")
+
+        (write_op(self.ctx, printing.render, sid, printing.PrintOptions("ballots", question_id=q.id, count=count),
+                  path).changes("votes").bound_to(self).on_success(done)
+         .on_failure(lambda exc: self.ctx.notify(error_text(exc), "error")).run())
 
     def hand_ballot(self) -> None:
         q = self.current

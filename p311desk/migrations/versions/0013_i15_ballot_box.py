@@ -2,8 +2,9 @@
 
 Adds the ``ballot`` table (an open question's ballot box: ballots, spoilt ballots and batch
 counts, with who voted and by which channel), the weight of a paper ballot, and the keyed
-digests the votes package keeps on ``vote_question`` (ballot box, eligibility, paper ballots;
-nullable, so existing rows' audit digests do not change). The three old forms are moved into
+digests the votes package keeps on ``vote_question`` (ballot box, eligibility, paper ballots) and
+the way a vote is taken (``way``: hands, paper, kiosk, roll call) — all nullable, so existing
+rows' audit digests do not change. The three old forms are moved into
 it and dropped: ``vote_record`` (open ballots), ``vote_count`` (hand counts, scanned paper and
 proxies keyed by magic batch names) and ``secret_ballot`` (a secret question's ballots, moved
 into its own ballot-box file beside the database, see ``p311desk.votes.box``).
@@ -57,9 +58,10 @@ def upgrade() -> None:
         )
         op.create_index(op.f('ix_ballot_question_id'), 'ballot', ['question_id'], unique=False)
     columns = {c["name"] for c in sa.inspect(bind).get_columns("vote_question")}
-    for name in ("box_digest", "eligibility_digest", "paper_digest"):
+    for name, ddl in (("box_digest", "VARCHAR(64)"), ("eligibility_digest", "VARCHAR(64)"),
+                      ("paper_digest", "VARCHAR(64)"), ("way", "VARCHAR(20)")):
         if name not in columns:
-            op.execute(f"ALTER TABLE vote_question ADD COLUMN {name} VARCHAR(64)")
+            op.execute(f"ALTER TABLE vote_question ADD COLUMN {name} {ddl}")
     if "weight" not in {c["name"] for c in sa.inspect(bind).get_columns("paper_ballot")}:
         op.execute("ALTER TABLE paper_ballot ADD COLUMN weight INTEGER NOT NULL DEFAULT 1")
     _move_old_forms(bind, tables)
