@@ -198,3 +198,39 @@ def test_the_way_chosen_at_creation_decides_the_controls_and_paper_prints_ballot
         from p311desk.models import PaperBallot
 
         assert s.scalar(sql_select(func.count()).select_from(PaperBallot)) == 3
+
+
+def test_roll_call_search_and_everyone_not_yet_recorded(qtbot, window, db, wait_idle):
+    room = make_room(db, 5)
+    with db.write() as s:
+        qid = votes.create_question(s, room.session_id, "Nominal?", way="roll_call").id
+        votes.open_question(s, qid)
+        votes.cast(s, qid, room.codes[4], ["yes"])
+    page = _page(window, room, wait_idle)
+    seen = {}
+
+    def drive():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or dialog.objectName() != "rollCallDialog":
+            QTimer.singleShot(20, drive)
+            return
+        from PySide6.QtWidgets import QComboBox, QTableWidget
+
+        table = dialog.findChild(QTableWidget, "rollCallTable")
+        qtbot.keyClicks(dialog.findChild(QLineEdit, "rollCallSearch"), "persona01")
+        seen["visible"] = [table.item(i, 0).text() for i in range(table.rowCount()) if not table.isRowHidden(i)]
+        dialog.findChild(QLineEdit, "rollCallSearch").clear()
+        first = dialog.findChild(QComboBox, "rollCall_0")
+        first.setCurrentIndex(first.findData("No"))
+        rest = dialog.findChild(QComboBox, "rollCallRest")
+        rest.setCurrentIndex(rest.findData("Yes"))
+        qtbot.mouseClick(dialog.findChild(QPushButton, "rollCallApplyRest"), Qt.LeftButton)
+        dialog.accept()
+
+    QTimer.singleShot(0, drive)
+    qtbot.mouseClick(page.findChild(QPushButton, "votes_rollcall"), Qt.LeftButton)
+    wait_idle(window)
+    assert seen["visible"] == ["Persona01 Vilaró"]
+    with db.read() as s:
+        r = votes.results(s, qid)
+    assert [o.votes for o in r.options] == [4, 1] and r.cast == 5  # the one who voted already is kept

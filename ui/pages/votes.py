@@ -227,13 +227,46 @@ class RollCallDialog(QDialog):
             combo.setEnabled(not r.voted)
             self.table.setCellWidget(i, 3, combo)
             self.combos.append(combo)
+        self.search = QLineEdit()
+        self.search.setObjectName("rollCallSearch")
+        self.search.setPlaceholderText(_("Search by name or code"))
+        self.search.setAccessibleName(_("Search by name or code"))
+        self.search.textChanged.connect(self._filter)
+        self.rest = QComboBox()
+        self.rest.setObjectName("rollCallRest")
+        self.rest.setAccessibleName(_("Everyone not yet recorded"))
+        for label in labels:
+            self.rest.addItem(label, label)
+        apply_rest = QPushButton(_("Apply"))
+        apply_rest.setObjectName("rollCallApplyRest")
+        apply_rest.clicked.connect(self._apply_rest)
+        rest_row = QHBoxLayout()
+        rest_row.addWidget(QLabel(_("Everyone not yet recorded:")))
+        rest_row.addWidget(self.rest, 1)
+        rest_row.addWidget(apply_rest)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
         layout.addWidget(self.table)
+        layout.addLayout(rest_row)
         layout.addWidget(buttons)
         self.resize(720, 480)
+
+    def _filter(self, text: str) -> None:
+        from p311desk.text import fold
+
+        needle = fold(text.strip())
+        for i, r in enumerate(self.rows):
+            self.table.setRowHidden(i, bool(needle) and needle not in fold(r.name) and needle not in fold(r.code))
+
+    def _apply_rest(self) -> None:
+        """Every voter not recorded yet (and not voted already) gets the chosen option."""
+        label = self.rest.currentData()
+        for combo in self.combos:
+            if combo.isEnabled() and combo.currentData() is None:
+                combo.setCurrentIndex(combo.findData(label))
 
     def entries(self) -> list[tuple[votes.VoterRow, str]]:
         return [(r, c.currentData()) for r, c in zip(self.rows, self.combos, strict=True) if c.currentData()]
