@@ -51,6 +51,7 @@ class _Prepared:
         self.WA = (self.w[:, None] * self.A).astype(np.float64)
         self.A = self.A.astype(bool)
         self.wf = self.w.astype(np.float64)
+        self.supporters = [np.flatnonzero(self.A[:, p]) for p in range(P)]  # groups approving p
 
 
 def _mes_exact(prep: _Prepared, b0: Fraction) -> list[int]:
@@ -156,12 +157,16 @@ def _mes_fast(prep: _Prepared, b0_exact: Fraction) -> list[int]:
     while sel is not None:
         chosen.append(sel)
         stale.pop(sel, None)
-        moved = np.flatnonzero(A[:, sel] & (cls >= 0))
+        supp = prep.supporters[sel]
+        moved = supp[cls[supp] >= 0]
         if len(moved):
             old = cls[moved]
             o = np.argsort(old, kind="stable")
             moved, old = moved[o], old[o]
-            starts = np.flatnonzero(np.r_[True, old[1:] != old[:-1]])
+            change = np.empty(len(old), dtype=bool)
+            change[0] = True
+            np.not_equal(old[1:], old[:-1], out=change[1:])
+            starts = np.flatnonzero(change)
             sup = old[starts]
             sub = np.add.reduceat(WA[moved], starts, axis=0)
             subn = np.add.reduceat(wf[moved], starts)
@@ -183,7 +188,10 @@ def _mes_fast(prep: _Prepared, b0_exact: Fraction) -> list[int]:
             b[K:K + m], C[K:K + m], size[K:K + m] = nb[live], sub[live], subn[live]
             K += m
             dead += len(sup) - m  # not a class any more: its voters are broke
-            cls[moved] = np.repeat(new_ids, np.diff(np.r_[starts, len(moved)]))
+            ends = np.empty(len(starts), dtype=np.int64)
+            ends[:-1] = starts[1:]
+            ends[-1] = len(moved)
+            cls[moved] = np.repeat(new_ids, ends - starts)
             if dead > 64 and dead > K // 2:
                 keep = size[:K] > 0.5
                 remap = np.full(K, -1, dtype=np.int64)
@@ -195,14 +203,15 @@ def _mes_fast(prep: _Prepared, b0_exact: Fraction) -> list[int]:
                 cls[good] = remap[cls[good]]
         if not stale or K == 0:
             break
-        bK = b[:K]
-        order = np.argsort(bK, kind="stable")
-        bs = bK[order]
         best, best_q, sel, near = None, 0.0, None, False
         for p in sorted(stale, key=lambda p: (stale[p], p)):
             if best is not None and stale[p] > best * (1 + REL):
                 break
-            col = C[:K, p][order]
+            colK = C[:K, p]
+            nz = np.flatnonzero(colK > 0.5)  # the classes that support p
+            bnz = b[nz]
+            order = np.argsort(bnz, kind="stable")
+            bs, col = bnz[order], colK[nz][order]
             c = float(costs[p])
             contrib = bs * col
             total = contrib.sum()
