@@ -303,7 +303,7 @@ class VotesPage(Page):
         self.status.setObjectName("votesStatus")
         self.status.setWordWrap(True)
         self.buttons: dict[str, QPushButton] = {}
-        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        row1, row2, row3 = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
         for key, text, fn, row in (
             ("open", _("Open the vote"), self.open_vote, row1),
             ("close", _("Close the vote"), self.close_vote, row1),
@@ -311,8 +311,8 @@ class VotesPage(Page):
             ("kiosk", _("Start the kiosk…"), self.start_kiosk, row2),
             ("count", _("Enter counts…"), self.enter_counts, row2),
             ("rollcall", _("Roll call…"), self.roll_call, row2),
-            ("hand", _("Hand a paper ballot…"), self.hand_ballot, row1),
-            ("print", _("Print ballots…"), self.print_ballots, row2),
+            ("hand", _("Hand a paper ballot…"), self.hand_ballot, row3),
+            ("print", _("Print ballots…"), self.print_ballots, row3),
         ):
             b = QPushButton(text)
             b.setObjectName(f"votes_{key}")
@@ -321,6 +321,7 @@ class VotesPage(Page):
             self.buttons[key] = b
         row1.addStretch(1)
         row2.addStretch(1)
+        row3.addStretch(1)
         self.scan_edit = QLineEdit()
         self.scan_edit.setObjectName("votesScan")
         self.scan_edit.setAccessibleName(_("Scan a paper ballot's code"))
@@ -368,6 +369,7 @@ class VotesPage(Page):
         rbox.addWidget(self.status)
         rbox.addLayout(row1)
         rbox.addLayout(row2)
+        rbox.addLayout(row3)
         rbox.addWidget(scan_box)
         rbox.addWidget(sheet_box)
         rbox.addWidget(self.scan_feedback)
