@@ -57,6 +57,14 @@ PAGES: list[tuple[str, str, str | None]] = [
 CONNECTIVITY_INTERVAL_MS = 30_000
 
 
+def page_shortcut(index: int) -> str:
+    """The key of the page at ``index``: Ctrl+1 … Ctrl+9, then Ctrl+0 for the tenth (the keyboard's
+    digit row; Qt cannot bind "Ctrl+10"). Pages past the tenth have none."""
+    if index < 9:
+        return f"Ctrl+{index + 1}"
+    return "Ctrl+0" if index == 9 else ""
+
+
 def default_size() -> QSize:
     """1280×800, or less: never larger than the screen's available area."""
     from PySide6.QtGui import QGuiApplication
@@ -140,7 +148,7 @@ class MainWindow(QMainWindow):
         for index, (page_id, label, _target) in enumerate(PAGES):
             item = QListWidgetItem(_(label))
             item.setData(Qt.UserRole, page_id)
-            item.setToolTip(f"Ctrl+{index + 1}")
+            item.setToolTip(page_shortcut(index))
             self.nav.addItem(item)
             holder = QWidget()
             holder.setObjectName(f"holder_{page_id}")
@@ -185,7 +193,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         for index in range(len(PAGES)):
-            shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), central)
+            if not page_shortcut(index):
+                continue
+            shortcut = QShortcut(QKeySequence(page_shortcut(index)), central)
             shortcut.activated.connect(lambda i=index: self.nav.setCurrentRow(i))
 
         bar = self.statusBar()
@@ -461,7 +471,7 @@ class MainWindow(QMainWindow):
         """Help ▸ Keyboard shortcuts: every shortcut of the window, where it works."""
         from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem
 
-        rows = [(_("Everywhere"), f"Ctrl+1 … Ctrl+{len(PAGES)}", _("Go to a page (in the order of the list)")),
+        rows = [(_("Everywhere"), "Ctrl+1 … " + page_shortcut(min(len(PAGES), 10) - 1), _("Go to a page (in the order of the list)")),
                 (_("Everywhere"), "F5", _("Room display")),
                 (_("Everywhere"), "Shift+F5", _("Room display: leave full screen")),
                 (_("Everywhere"), QKeySequence(QKeySequence.HelpContents).toString(QKeySequence.NativeText),

@@ -87,3 +87,18 @@ def test_startup_error_is_shown(qtbot):
     qtbot.addWidget(win)
     win.show_startup_error(DatabaseTooNew())
     assert "newer version" in win.loading_label.text()
+
+
+def test_every_page_has_a_key_and_the_tenth_is_ctrl_0(window, qtbot, wait_idle):
+    """Qt cannot bind "Ctrl+10": the tenth page (Settings) answers Ctrl+0, the others Ctrl+1…9."""
+    from PySide6.QtCore import Qt
+    from ui.main_window import PAGES, page_shortcut
+
+    wait_idle(window)
+    keys = [Qt.Key_1, Qt.Key_2, Qt.Key_3, Qt.Key_4, Qt.Key_5, Qt.Key_6, Qt.Key_7, Qt.Key_8, Qt.Key_9, Qt.Key_0]
+    for index, key in enumerate(keys[:len(PAGES)]):
+        window.nav.setFocus()
+        qtbot.keyClick(window.nav, key, Qt.ControlModifier)
+        assert window.nav.currentRow() == index, (index, page_shortcut(index))
+    assert window.nav.item(len(PAGES) - 1).toolTip() == page_shortcut(len(PAGES) - 1) != ""
+    assert "Ctrl+10" not in {window.nav.item(i).toolTip() for i in range(window.nav.count())}
