@@ -104,7 +104,15 @@ def main(argv: list[str] | None = None, *, extra_modules: list[str] | tuple[str,
     set_language(lang or os.environ.get("P311DESK_LANG", "en"))
     parser = build_parser(extra_modules)
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        # argparse gives a trailing list (``votes count Q --batch B yes=3``) nothing once an
+        # option stands between it and the command's first positional: a command names its
+        # list in ``trailing`` and takes the OPTION=N words found after the options.
+        trailing = getattr(args, "trailing", None)
+        if extra and trailing and not any(word.startswith("-") for word in extra):
+            setattr(args, trailing, [*(getattr(args, trailing) or []), *extra])
+        elif extra:
+            parser.error(_("unrecognized arguments: {words}").format(words=" ".join(extra)))
     except SystemExit as done:  # --help (0) or a refused command line (1)
         return int(done.code or 0)
     ctx = CliContext(data_dir=args.data_dir)

@@ -93,12 +93,12 @@ def register(sub) -> None:
                    help=_("option labels or numbers; yes, no, abstain; nothing or blank for a blank ballot"))
     q.add_argument("--for", dest="on_behalf_of", help=_("an absent member whose vote CODE carries"))
     q.add_argument("--roll-call", action="store_true", help=_("recorded by the technician at a roll call"))
-    q.set_defaults(func=cmd_cast)
+    q.set_defaults(func=cmd_cast, trailing="choice")
     q = pp.add_parser("proxy", help=_("a delegate's carried votes in aggregate, e.g. yes=3 no=1"))
     q.add_argument("question")
     q.add_argument("code")
     q.add_argument("counts", nargs="+", metavar="OPTION=N")
-    q.set_defaults(func=cmd_proxy)
+    q.set_defaults(func=cmd_proxy, trailing="counts")
     q = pp.add_parser("count", help=_("counts of a batch (show of hands, a pile of ballots); saving again replaces"))
     q.add_argument("question")
     q.add_argument("counts", nargs="*", metavar="OPTION=N")
@@ -109,7 +109,7 @@ def register(sub) -> None:
     q.add_argument("--total", type=int,
                    help=_("ballots or hands in the batch, blank and spoilt ones included (needed for multiple "
                           "choice, points and budgets)"))
-    q.set_defaults(func=cmd_count)
+    q.set_defaults(func=cmd_count, trailing="counts")
     q = pp.add_parser("ballots", help=_("issue signed paper ballots"))
     q.add_argument("question")
     q.add_argument("--count", type=int, required=True)
