@@ -199,6 +199,41 @@ def _current_revisions(engine: Engine) -> set[str]:
     return {r[0] for r in rows}
 
 
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def private_mode(path: str | os.PathLike, mode: int = PRIVATE_FILE) -> None:
+    """Make ``path`` readable only by the user (where the platform has modes: not on Windows,
+    whose per-user folders are private already)."""
+    if os.name == "nt":
+        return
+    try:
+        os.chmod(path, mode)
+    except FileNotFoundError:
+        pass
+
+
+def _private_file(path: Path) -> None:
+    """The database (and SQLite's -wal/-shm, which take the database's mode) private: created
+    0600 before SQLite first opens it, and set back to 0600 if it was more open."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+        os.close(fd)
+    except OSError:
+        return  # SQLite will say what is wrong with the place
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if candidate.exists():
+            private_mode(candidate)
+
+
+def create_private(path: str | os.PathLike) -> None:
+    """Create the empty file ``path`` readable only by the user (it must not exist)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    os.close(fd)
+    private_mode(path)  # a umask cannot widen O_CREAT's mode, but an inherited ACL might
+
+
 def snapshot(source: str | os.PathLike, dest: str | os.PathLike) -> Path:
     """A consistent copy of the database ``source`` at ``dest`` (``VACUUM INTO``), on disk when
     this returns: written beside ``dest`` first, flushed, then renamed into place, so a crash
@@ -207,6 +242,10 @@ def snapshot(source: str | os.PathLike, dest: str | os.PathLike) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
     tmp.unlink(missing_ok=True)
+    try:
+        create_private(tmp)  # VACUUM INTO writes into an empty file and keeps its mode
+    except OSError:
+        pass  # e.g. /proc: VACUUM INTO will say why it cannot write there
     con = sqlite3.connect(Path(source), isolation_level=None)
     try:
         con.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
@@ -242,7 +281,7 @@ def pre_upgrade_snapshot_path(db_path: Path, current: set[str]) -> Path:
     return db_path.with_name(f"{db_path.stem}.before-upgrade-{revision}-{stamp}{db_path.suffix}")
 
 
-def upgrade(engine: Engine, target: str = "heads") -> Path | None:
+def upgrade(engine: Engine, target: str = "heads", *, report: dict | None = None) -> Path | None:
     """Bring the schema to ``target`` (all heads by default). Refuses a database that is newer.
 
     An existing database is copied next to itself first (the copy's path is returned, None when
@@ -251,6 +290,8 @@ def upgrade(engine: Engine, target: str = "heads") -> Path | None:
     failure the database is left as it was and :class:`UpgradeFailed` names the copy.
     """
     current = _current_revisions(engine)
+    if report is not None:
+        report["from"] = set(current)  # what this open found (before any migration ran)
     fingerprint = _migrations_fingerprint()
     if current and target == "heads" and current == _cached_heads(fingerprint):
         return None  # up to date, known without importing Alembic
@@ -313,33 +354,49 @@ class Database:
 
     def __init__(self, path: str | os.PathLike, *, migrate: bool = True) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.parent.is_dir():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_mode(self.path.parent, PRIVATE_FOLDER)
         self.engine = _make_engine(self.path)
         self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read_engine = _make_engine(self.path, query_only=True)
         self.upgrade_snapshot: Path | None = None  # the copy taken before an upgrade on open
+        self._migrated: dict = {}
         if migrate:
-            self.upgrade_snapshot = upgrade(self.engine)
+            _private_file(self.path)
+            self.upgrade_snapshot = upgrade(self.engine, report=self._migrated)
         self._reader = sessionmaker(bind=self._read_engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=self._write_engine, expire_on_commit=False)
         self.device_id = self._ensure_device_id() if migrate else ""
 
     def _ensure_device_id(self) -> str:
+        """The database's own id (its anchor's and document key's name; stamped on the rows it
+        makes). Made once, for a database that has no audit log yet: a database whose id was
+        deleted behind the log's back gets none (``audit verify`` names the deleted setting),
+        so deleting it never makes a fresh start."""
+        migrated_from = self._migrated.get("from") or set()
         with self.read() as s:
             row = s.get(Setting, "device_id")
             legacy = s.get(Setting, audit.LEGACY_FLAG) is not None
+            has_log = audit.head(s).count > 0 or audit._next_seq(s) > 1
             if row is not None and not legacy:
                 return str(row.value)
-        if legacy:
+        legacy = legacy and bool(migrated_from) and migrated_from <= audit.LEGACY_REVISIONS
+        if legacy:  # only when this very open has just run the migration that flags it
             self.device_id = str(row.value) if row is not None else ""
             with self.write() as s:  # a chain written before the audit key existed: seal it once
                 if s.get(Setting, "device_id") is None:
                     s.add(Setting(key="device_id", value=str(uuid.uuid4())))
                     s.flush()
-                audit.adopt_legacy_chain(s)
+                audit.adopt_legacy_chain(s, just_migrated_from=migrated_from)
         with self.write() as s:
             row = s.get(Setting, "device_id")
             if row is None:
+                if has_log and not legacy:
+                    log.warning("the database's device_id setting is missing but it has an audit log; "
+                                "not making a new one")
+                    return ""
+                s.info["audit.defer_to_first_event"] = True
                 row = Setting(key="device_id", value=str(uuid.uuid4()))
                 s.add(row)
             return str(row.value)
@@ -373,7 +430,8 @@ class Database:
         upgrade the content if it is older, and read its device id again."""
         self.engine.dispose()
         self._read_engine.dispose()
-        self.upgrade_snapshot = upgrade(self.engine)
+        self._migrated = {}
+        self.upgrade_snapshot = upgrade(self.engine, report=self._migrated)
         self.device_id = ""
         self.device_id = self._ensure_device_id()
 

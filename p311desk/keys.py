@@ -24,6 +24,7 @@ import os
 import re
 import secrets as _secrets
 import threading
+import uuid
 from pathlib import Path
 
 from p311desk.paths import APP_NAME
@@ -33,6 +34,7 @@ KEY_BYTES = 32
 
 _lock = threading.Lock()
 _cache: dict[str, bytes] = {}
+_ids: dict[str, str] = {}
 
 
 class KeyStoreError(RuntimeError):
@@ -142,10 +144,15 @@ def _file_write(name: str, value: str) -> None:
 # --- public API ------------------------------------------------------------------------------
 
 
-def secret(name: str) -> bytes:
-    """The key called ``name`` (32 bytes), created on first use."""
+def _store() -> str:
+    return str(_key_dir()) if os.environ.get("P311DESK_KEY_DIR") else "default"
+
+
+def secret(name: str, *, create: bool = True) -> bytes | None:
+    """The key called ``name`` (32 bytes), created on first use; with ``create=False`` None when
+    this store does not hold it (verifying never makes a key)."""
     with _lock:
-        store = str(_key_dir()) if os.environ.get("P311DESK_KEY_DIR") else "default"
+        store = _store()
         cached = _cache.get(store + "\0" + name)
         if cached is not None:
             return cached
@@ -154,18 +161,94 @@ def secret(name: str) -> bytes:
         if ring is not None:
             try:
                 stored = ring.get_password(KEYRING_SERVICE, name)
-                if not stored:
+                if not stored and create:
                     ring.set_password(KEYRING_SERVICE, name, fresh)
                     stored = ring.get_password(KEYRING_SERVICE, name) or fresh
             except Exception as err:  # noqa: BLE001 - a locked or broken keyring
                 raise KeyStoreError("the OS keyring refused access") from err
         else:
-            stored = _file_read(name) or _file_create(name, fresh)
-        key = base64.b64decode(stored)
+            stored = _file_read(name) or (_file_create(name, fresh) if create else None)
+        if not stored:
+            return None
+        try:
+            key = base64.b64decode(stored, validate=True)
+        except ValueError as err:
+            raise KeyStoreError("a stored key is not readable") from err
         if len(key) < 16:
             raise KeyStoreError("a stored key is too short")
         _cache[store + "\0" + name] = key
         return key
+
+
+DEVICE_ID = "device-id"
+
+
+def device_id() -> str:
+    """This key store's own id (a UUID made on first use): it names the keys this computer
+    makes, such as its audit key (``audit:<device id>``). It lives in the key store, never in a
+    database, so nothing edited in a database file can make the app seal with another key."""
+    with _lock:
+        cached = _ids.get(_store())
+    if cached:
+        return cached
+    fresh = str(uuid.uuid4())
+    ring = _keyring()
+    if ring is not None:
+        try:
+            value = ring.get_password(KEYRING_SERVICE, "value:" + DEVICE_ID)
+            if not value:
+                ring.set_password(KEYRING_SERVICE, "value:" + DEVICE_ID, fresh)
+                value = ring.get_password(KEYRING_SERVICE, "value:" + DEVICE_ID) or fresh
+        except Exception as err:  # noqa: BLE001
+            raise KeyStoreError("the OS keyring refused access") from err
+    else:
+        value = _file_read("value_" + DEVICE_ID) or _file_create("value_" + DEVICE_ID, fresh)
+    with _lock:
+        _ids[_store()] = value
+    return value
+
+
+def export_secrets(names) -> dict[str, str]:
+    """The keys called ``names`` that this store holds, base64-encoded (for a portable backup,
+    encrypted with the user's passphrase; never written anywhere in the clear)."""
+    out = {}
+    for name in names:
+        key = secret(name, create=False)
+        if key is not None:
+            out[name] = base64.b64encode(key).decode("ascii")
+    return out
+
+
+def import_secrets(items: dict[str, str]) -> list[str]:
+    """Store keys brought by a portable backup (``name -> base64``); returns the names written.
+    A key this store already holds under the same name is kept when it is the same; when it is
+    not, the imported one replaces it (it is the one the restored database was made with) —
+    except this computer's own audit key, which never changes."""
+    written = []
+    own = f"audit:{device_id()}"
+    for name, value in items.items():
+        raw = base64.b64decode(value, validate=True)
+        if len(raw) < 16:
+            raise KeyStoreError("an imported key is too short")
+        current = secret(name, create=False)
+        if current == raw or (name == own and current is not None):
+            continue
+        _put(name, base64.b64encode(raw).decode("ascii"))
+        with _lock:
+            _cache[_store() + "\0" + name] = raw
+        written.append(name)
+    return written
+
+
+def _put(name: str, value: str) -> None:
+    ring = _keyring()
+    if ring is not None:
+        try:
+            ring.set_password(KEYRING_SERVICE, name, value)
+        except Exception as err:  # noqa: BLE001
+            raise KeyStoreError("the OS keyring refused access") from err
+        return
+    _file_write(name, value)
 
 
 def get_value(name: str) -> str | None:
@@ -194,3 +277,4 @@ def forget_cache() -> None:
     """Drop keys cached in memory (tests switch key folders between cases)."""
     with _lock:
         _cache.clear()
+        _ids.clear()

@@ -96,6 +96,7 @@ class Setting(Base):
     """Typed domain settings live in :mod:`p311desk.settings`; this is their store."""
 
     __tablename__ = "setting"
+    __audit_entity__ = "setting"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
 
@@ -106,6 +107,7 @@ class Platform(Base):
     """
 
     __tablename__ = "platform"
+    __audit_entity__ = "platform"
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     base_url: Mapped[str] = mapped_column(String(500))
@@ -532,6 +534,7 @@ class SessionClosing(Base):
     """One stage of closing a session: count, results, minutes generated, minutes signed."""
 
     __tablename__ = "session_closing"
+    __audit_entity__ = "session_closing"
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("participation_session.id"), primary_key=True)
     stage: Mapped[str] = mapped_column(String(30), primary_key=True)
     done_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -635,6 +638,7 @@ class OutboxItem(Base):
     """
 
     __tablename__ = "outbox"
+    __audit_entity__ = "outbox_item"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -662,6 +666,7 @@ class RemoteId(Base):
     """The local↔remote id map: which platform object a local row became (or was matched to)."""
 
     __tablename__ = "remote_id"
+    __audit_entity__ = "remote_id"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     platform: Mapped[str] = mapped_column(String(255))
     entity_type: Mapped[str] = mapped_column(String(40))
@@ -729,6 +734,7 @@ class ImportMapping(Base):
     """A column mapping the user confirmed, remembered by the signature of the file's headers."""
 
     __tablename__ = "import_mapping"
+    __audit_entity__ = "import_mapping"
     signature: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)

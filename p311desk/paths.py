@@ -34,7 +34,19 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
     except OSError as err:
         raise ValidationError("The data folder {path} cannot be created: {reason}", path=str(path),
                               reason=err.strerror or str(err)) from None
+    _private_folder(path)
     return path
+
+
+def _private_folder(path: Path) -> None:
+    """The data folder is the user's alone (0700) where the platform has modes."""
+    if os.name == "nt":
+        return
+    try:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o700)
+    except OSError:  # a folder owned by someone else: its owner decides
+        pass
 
 
 def check_output_file(path: str | os.PathLike, suffixes: Iterable[str], data_folder: Path | None) -> Path:

@@ -184,8 +184,12 @@ def cmd_audit_verify(args, ctx) -> int:
         ctx.print(_("Audit log intact: {n} events checked, {rows} records match their last event; "
                     "head {head}.").format(n=report.checked, rows=report.entities_checked,
                                            head=head.short()))
+        for notice in report.notices():
+            ctx.print(_("Finding: {notice}").format(notice=notice))
         return 0
     ctx.print(_("Audit log broken: {problem}").format(problem=report.message()))
+    for notice in report.notices():
+        ctx.print(_("Finding: {notice}").format(notice=notice))
     return 1
 
 

@@ -157,7 +157,7 @@ def test_a_database_from_another_computer_says_so(db, room, tmp_path, monkeypatc
     monkeypatch.setenv("P311DESK_KEY_DIR", str(tmp_path / "other-laptop"))
     keys.forget_cache()
     report = _verify(db)
-    assert report.reason == "no_anchor" and "another computer" in report.message()
+    assert report.reason == "no_key" and report.broken_seq == 1 and "another computer" in report.message()
 
 
 # --- the rows ------------------------------------------------------------------------------------
@@ -239,12 +239,15 @@ def test_unaudited_entity_types_get_no_row_digest(db):
                                              "accountability_item", "accountability_question"}
     assert not any(m.__tablename__ in ("ballot", "vote_participation", "evaluation_box",
                                        "evaluation_respondent", "evaluation_slip")
+                                             "vote_question", "vote_record", "setting", "outbox_item",
+                                             "remote_id", "platform", "session_closing", "import_mapping"}
+    assert not any(m.__tablename__ in ("secret_ballot", "vote_participation")
                    for m in audit.audited_entities().values())
     assert set(audit.audited_entities()) <= set(audit.ENTITY_NAMES)  # each has a name for messages
     with db.write() as s:
         audit.record(s, "vote.ballot_cast", entity_type="ballot", entity_id=uuid.uuid4())
     with db.read() as s:
-        assert s.scalar(select(AuditState).limit(1)) is None
+        assert s.scalar(select(AuditState).where(AuditState.entity_type == "ballot").limit(1)) is None
 
 
 def test_incremental_verify_walks_only_new_events(db, room):
@@ -320,11 +323,16 @@ def test_an_older_database_is_resealed_once_and_verifies(tmp_path, tamper):
         with db.read() as s:
             report = audit.verify(s)
             events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
-        assert report.ok, report.message()
+        if tamper:  # the re-keying is on record: a history that was broken before the key stays broken
+            assert (report.reason, report.broken_seq) == ("rekeyed_broken", 4)
+            assert "broken at #2" in report.message() and "#4" in report.message()
+        else:
+            assert report.ok, report.message()
+            assert len(report.notices()) == 1 and "event #4" in report.notices()[0]
         assert [e.seq for e in events] == [1, 2, 3, 4] and events[-1].kind == "audit.rekeyed"
         assert events[-1].payload == ('{"legacy_chain":"broken at #2","legacy_events":3}' if tamper
                                       else '{"legacy_chain":"intact","legacy_events":3}')
-        assert report.entities_checked == 1  # the old session now has a recorded state
+        assert tamper or report.entities_checked == 2  # the old session and the database's id
     finally:
         db.close()
     # Opening again does not re-seal; a flag planted in the file later is ignored.
@@ -332,8 +340,11 @@ def test_an_older_database_is_resealed_once_and_verifies(tmp_path, tamper):
     db = Database(tmp_path / "old.db")
     try:
         with db.read() as s:
-            assert s.query(AuditEvent).count() == 4
-            assert audit.verify(s).ok
+            assert s.query(AuditEvent).count() == 4  # not re-sealed
+            planted = audit.verify(s)
+        # ... and the planted flag is itself a finding: settings are audited rows.
+        assert (planted.reason, planted.entity_type, planted.entity_key) == (
+            ("rekeyed_broken", None, "") if tamper else ("state_changed", "setting", "audit.legacy_chain"))
     finally:
         db.close()
 
@@ -343,7 +354,8 @@ def test_writes_after_a_truncation_do_not_hide_it(db):
     _sql(db, "DELETE FROM audit_event WHERE seq > 7", "UPDATE sqlite_sequence SET seq=7 WHERE name='audit_event'")
     _append(db, 5)  # numbers 8..12 again, linked to #7: only the anchor remembers the old #10
     report = _verify(db)
-    assert (report.reason, report.broken_seq) == ("content", 10)
+    assert (report.reason, report.broken_seq) == ("anchor_mismatch", 10)
+    assert "#10" in report.message()
     assert keys.get_value(f"audit-head:{db.device_id}").startswith("10:")
 
 
