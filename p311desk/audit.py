@@ -52,10 +52,13 @@ for a database that has events, an event counter set back, and every re-keying.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import json
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -376,12 +379,70 @@ def _record_leftover_states(session: Session) -> None:
     if info and info["head"] is not None and not info.get("rewind"):
         # The anchor only moves forward, along the chain it anchors: after the last events were
         # deleted, new writes must not make the truncation disappear.
-        anchored = _anchored(session)
+        anchored = _anchored(session, fresh=False)
         if anchored is not None and anchored[0]:
             at = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == anchored[0]))
             if (at != anchored[1] or info["head"][0] <= anchored[0]) and not _restore_explains(session, anchored):
                 log.warning("audit head not anchored: the chain does not extend the anchored head")
                 info["head"] = None
+
+
+# --- anchoring pace ------------------------------------------------------------------------------
+#
+# Writing the anchor costs a key store round trip (a D-Bus call to the Secret Service, or a
+# flushed file: ~5 ms), more than a check-in should pay. So a process anchors its first commit
+# at once, then at most every ANCHOR_EVERY_EVENTS events or ANCHOR_EVERY_SECONDS seconds, and
+# always when it takes a backup, exports, closes a session (which takes a backup), closes the
+# database or exits (:func:`flush_anchors`). The window this leaves: if the process is killed
+# (not closed), the last events written since the last anchor — at most that many events, or
+# that many seconds of them — could be cut off without the anchor showing it.
+
+ANCHOR_EVERY_EVENTS = 25
+ANCHOR_EVERY_SECONDS = 3.0
+_anchors: dict[tuple[str, str], dict[str, Any]] = {}
+_anchors_lock = threading.Lock()
+
+
+def _anchor_state(name: str) -> dict[str, Any]:
+    key = (keys.store_id(), name)
+    with _anchors_lock:
+        state = _anchors.get(key)
+        if state is None:
+            state = _anchors[key] = {"known": None, "pending": None, "at": None, "seq": None}
+        return state
+
+
+def _write_anchor(name: str, value: str) -> None:
+    state = _anchor_state(name)
+    try:
+        keys.set_value(name, value)
+    except (keys.KeyStoreError, OSError):  # committed anyway; a lagging anchor is still a prefix
+        log.warning("could not anchor the audit head at event %s", value.partition(":")[0])
+        return
+    with _anchors_lock:
+        state.update(known=value, pending=None, at=time.monotonic(), seq=int(value.partition(":")[0]))
+
+
+def flush_anchors() -> None:
+    """Write every anchor this process has deferred (see the anchoring pace above)."""
+    with _anchors_lock:
+        pending = [(name, st["pending"]) for (_store, name), st in _anchors.items() if st["pending"]]
+    for name, value in pending:
+        _write_anchor(name, value)
+
+
+def anchor_now(db) -> None:
+    """Before a backup, an export or the end of a session: the anchor is brought up to date."""
+    flush_anchors()
+
+
+def forget_anchors() -> None:
+    """Drop what this process remembers of anchors (tests switch key stores between cases)."""
+    with _anchors_lock:
+        _anchors.clear()
+
+
+atexit.register(flush_anchors)
 
 
 @sa_event.listens_for(Session, "after_commit")
@@ -390,10 +451,17 @@ def _anchor_head(session: Session) -> None:
     if not info or info["head"] is None or session.info.get("audit.no_anchor"):
         return
     seq, hash_ = info["head"]
-    try:
-        keys.set_value(_anchor_name(session), f"{seq}:{hash_}")
-    except (keys.KeyStoreError, OSError):  # committed anyway; a lagging anchor is still a prefix
-        log.warning("could not anchor the audit head at event %s", seq)
+    name = _anchor_name(session)
+    value = f"{seq}:{hash_}"
+    state = _anchor_state(name)
+    due = (info.get("rewind") or state["seq"] is None or seq - state["seq"] >= ANCHOR_EVERY_EVENTS
+           or seq < state["seq"] or time.monotonic() - (state["at"] or 0.0) >= ANCHOR_EVERY_SECONDS)
+    if due:
+        _write_anchor(name, value)
+    else:
+        with _anchors_lock:
+            state["pending"] = value
+            state["known"] = value
 
 
 @sa_event.listens_for(Session, "after_rollback")
@@ -431,6 +499,7 @@ def rewind_anchor(s: Session, kind: str = "backup.restored", payload: dict[str, 
     (``replaced``: ``"seq:hash"``; by default what this computer anchored for the database). The
     only way the anchor moves back; the backups package calls it when it restores."""
     if replaced is None:
+        flush_anchors()
         anchored = _anchored(s)
         replaced = f"{anchored[0]}:{anchored[1]}" if anchored else None
     event = record(s, kind, payload={**(payload or {}), "replaced_head": replaced})
@@ -440,17 +509,28 @@ def rewind_anchor(s: Session, kind: str = "backup.restored", payload: dict[str, 
 
 def anchor_value(s: Session) -> str | None:
     """What this computer anchored for the database (``"seq:hash"``), or None."""
+    flush_anchors()
     value = keys.get_value(_anchor_name(s))
     return value if value and ":" in value else None
 
 
 def set_anchor(s: Session, value: str) -> None:
     """Anchor ``value`` (``"seq:hash"``) for this session's database (after a restore swapped it in)."""
-    keys.set_value(_anchor_name(s), value)
+    _write_anchor(_anchor_name(s), value)
 
 
-def _anchored(s: Session) -> tuple[int, str] | None:
-    value = keys.get_value(_anchor_name(s))
+def _anchored(s: Session, *, fresh: bool = True) -> tuple[int, str] | None:
+    """The anchored head (``fresh``: as the key store holds it; else what this process last
+    wrote or read, which spares a key store round trip on every commit)."""
+    name = _anchor_name(s)
+    state = _anchor_state(name)
+    if not fresh and state["known"] is not None:
+        value = state["known"]
+    else:
+        value = keys.get_value(name)
+        with _anchors_lock:
+            if state["pending"] is None:
+                state["known"] = value or ""
     if not value or ":" not in value:
         return None
     seq, _sep, hash_ = value.partition(":")
@@ -694,7 +774,7 @@ def verify(
                             and s.scalar(select(AuditEvent.hash).where(AuditEvent.seq == anchored[0])) != anchored[1]):
         # The anchor is found by the database's id: an id edited behind the log's back is the
         # explanation, so name it first.
-        bad, seen = _check_rows(s, key_of, latest, only=("setting", "device_id"))
+        bad, seen = _check_rows(s, key_of, latest, only=("setting", "device_id"), chain_empty=not prev_seq)
         if bad is not None:
             reason, etype, eid, seq, label = bad
             return ChainReport(checked, seq, reason, entity_type=etype, entity_id=eid, entity_key=label)

@@ -440,6 +440,7 @@ class Database:
         return snapshot(self.path, dest)
 
     def close(self) -> None:
+        audit.flush_anchors()  # an anchor deferred by the anchoring pace is written now
         self.engine.dispose()
         self._read_engine.dispose()
 

@@ -148,6 +148,11 @@ def _store() -> str:
     return str(_key_dir()) if os.environ.get("P311DESK_KEY_DIR") else "default"
 
 
+def store_id() -> str:
+    """Which key store is in use (a folder or the OS keyring), for callers' caches."""
+    return _store()
+
+
 def secret(name: str, *, create: bool = True) -> bytes | None:
     """The key called ``name`` (32 bytes), created on first use; with ``create=False`` None when
     this store does not hold it (verifying never makes a key)."""

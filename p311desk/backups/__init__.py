@@ -19,6 +19,7 @@ from p311desk.backups.snapshots import (
     default_backup_path,
     describe_backup,
     list_backups,
+    opened_backup,
     restore_backup,
     take_backup,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "describe_backup",
     "export_database",
     "list_backups",
+    "opened_backup",
     "restore_backup",
     "take_backup",
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from p311desk import audit
 from p311desk.db import Database
 from p311desk.errors import Cancelled
 from p311desk.models import Base
@@ -32,6 +33,7 @@ def export_database(
     from openpyxl.styles import Font
 
     path = Path(path)
+    audit.anchor_now(db)  # an export is a milestone: the audit head is anchored as it leaves
     tables = [t for t in Base.metadata.sorted_tables]
     wb = Workbook(write_only=True)
     counts: dict[str, int] = {}

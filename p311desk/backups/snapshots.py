@@ -1,40 +1,64 @@
 """Backups as users expect them: whole-database copies they can take, list, inspect and restore.
 
 A backup is a consistent SQLite copy of the database (the kernel's :func:`p311desk.db.snapshot`,
-``VACUUM INTO``), so it opens in p311desk — or any SQLite tool — exactly as it was. Copies the
-app takes by itself live in the ``backups`` folder beside the database, named by the UTC time
-they were taken and why (``p311desk-20261124T081500Z-daily.db``):
+``VACUUM INTO``), sealed with AES-256-GCM (:mod:`p311desk.backups.sealed`): with this computer's
+backup key from the key store for the app's own copies and "Back up now", or with a passphrase
+for a **portable** backup, which also carries the keys the database needs on another computer.
+Copies the app takes by itself live in the ``backups`` folder beside the database (0700, files
+0600), named by the UTC time they were taken and why (``p311desk-20261124T081500Z-daily.p311bak``):
 
 - ``daily``: when the app opens, at most one a day; the last 7 are kept.
 - ``session-closed``: when a session closes; the last 7 are kept.
 - ``before-restore``: the database as it was just before a restore replaced it; the last 7 kept.
 - ``manual``: "Back up now" without a file name; never deleted by the app.
 
-Restoring checks the file first (a p311desk database, not damaged, not from a newer version),
-keeps the current database as a ``before-restore`` backup, then copies the backup in through
-SQLite's backup API, so another window or process with the database open sees either the old
-content or the new, never a mix. An older backup is upgraded as any older database is. The
-restore is recorded in the audit log, which re-anchors the log's head at the restored end.
+Plain SQLite backups written by older versions (``.db``) are still listed, described and restored.
+
+Restoring is one step. The backup is opened (decrypted) into a private working copy beside the
+database, upgraded there if it is older, and its ``database.restored`` audit event (recording the
+head it replaces) is written into that copy; the current database is kept as a ``before-restore``
+backup; then the working copy replaces the database's content through SQLite's backup API, in
+one transaction — so the content and its audit event land together or not at all, and another
+window or process with the database open sees either the old content or the new, never a mix.
+The anchor of the audit head moves last; a crash just before it leaves an anchor that the
+restore event itself names as the head it replaced, which :func:`p311desk.audit.verify` accepts.
+A portable backup's keys are imported before the swap (adding keys changes nothing else).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import os
 import re
+import secrets
 import sqlite3
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from p311desk import audit
-from p311desk.db import BUSY_TIMEOUT_S, Database, is_busy, script_directory, snapshot
+from p311desk import audit, keys, outbox
+from p311desk.backups import sealed
+from p311desk.db import (
+    BUSY_TIMEOUT_S,
+    PRIVATE_FOLDER,
+    Database,
+    is_busy,
+    private_mode,
+    script_directory,
+    snapshot,
+)
 from p311desk.errors import DatabaseBusy, ValidationError
 from p311desk.i18n import ngettext
 
 FOLDER = "backups"
 KEEP = 7
+KEEP_BEFORE_UPGRADE = 3
 AUTOMATIC_KINDS = ("daily", "session-closed", "before-restore")
 KINDS = (*AUTOMATIC_KINDS, "manual")
-_NAME = re.compile(r"^p311desk-(\d{8}T\d{6}Z)-([a-z-]+)\.db$")
+SUFFIX = ".p311bak"
+_NAME = re.compile(r"^p311desk-(\d{8}T\d{6}Z)-([a-z-]+)\.(?:db|p311bak)$")
 _STAMP = "%Y%m%dT%H%M%SZ"
 # What a database must hold to be one of ours (present since the first migration).
 _TABLES = {"alembic_version", "participation_session", "participant", "attendance", "proposal"}
@@ -62,6 +86,7 @@ class BackupSummary:
     checked_in: int = 0
     proposals: int = 0
     last_change: dt.datetime | None = None  # the time of its last audit event (UTC)
+    sealed: str = "plain"  # device (this computer's key) | portable (a passphrase) | plain (older)
 
     def holds(self) -> str:
         """“2 sessions, 300 people, 64 check-ins, 6 proposals”, in the user's language."""
@@ -96,7 +121,40 @@ def _now() -> dt.datetime:
 
 def default_backup_path(db: Database, kind: str = "manual", when: dt.datetime | None = None) -> Path:
     stamp = (when or _now()).astimezone(dt.timezone.utc).strftime(_STAMP)
-    return backups_folder(db) / f"p311desk-{stamp}-{kind}.db"
+    return backups_folder(db) / f"p311desk-{stamp}-{kind}{SUFFIX}"
+
+
+def _private_folder(folder: Path) -> Path:
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+    private_mode(folder, PRIVATE_FOLDER)
+    return folder
+
+
+def _work_file(folder: Path, what: str) -> Path:
+    """A private scratch file name beside the database (removed when done; a crash leaves one
+    that the next backup or restore sweeps away)."""
+    return folder / f".p311desk-{what}-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+
+
+def _sweep(folder: Path) -> None:
+    for stale in folder.glob(".p311desk-*.tmp"):
+        try:
+            pid = int(stale.name.split("-")[2])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def list_backups(db: Database) -> list[BackupFile]:
@@ -120,12 +178,17 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def take_backup(db: Database, dest: str | Path | None = None, *, kind: str = "manual",
-                overwrite: bool = False) -> Path:
-    """Copy the database to ``dest`` (default: a new file in the backups folder). Refuses to
+                overwrite: bool = False, passphrase: str | None = None) -> Path:
+    """Copy the database, sealed, to ``dest`` (default: a new file in the backups folder).
+    With ``passphrase`` the copy is a portable backup carrying the database's keys. Refuses to
     write over the database itself, and over an existing file unless ``overwrite`` (the user
     confirmed it in a file dialog); the old file is replaced only once the copy is complete."""
     if kind not in KINDS:
         raise ValueError(f"unknown backup kind {kind!r}")
+    if passphrase is not None:
+        sealed.check_passphrase(passphrase)
+        if not dest:
+            raise ValidationError("Say where to write the portable backup.")
     path = Path(dest) if dest else default_backup_path(db, kind)
     if _same_file(path, db.path) or path.name.startswith(db.path.name + "-"):
         raise ValidationError("A backup cannot be written over the database itself: choose another file.")
@@ -133,16 +196,30 @@ def take_backup(db: Database, dest: str | Path | None = None, *, kind: str = "ma
         raise ValidationError("{path} already exists: choose another name (a backup never writes over a file).",
                               path=str(path))
     if path.parent == backups_folder(db):
-        path.parent.mkdir(exist_ok=True)
+        _private_folder(path.parent)
     elif not path.parent.is_dir():
         raise ValidationError("The folder {folder} does not exist.", folder=str(path.parent))
+    work = _private_folder(backups_folder(db))
+    _sweep(work)
+    plain = _work_file(work, "copy")
     try:
-        return snapshot(db.path, path)
+        audit.anchor_now(db)  # the copy's head is anchored here too, whatever the anchoring pace
+        snapshot(db.path, plain)
+        carried = None
+        if passphrase is not None:
+            con = _open_read_only(plain)
+            try:
+                carried = sealed.carried_keys(con)
+            finally:
+                con.close()
+        return sealed.seal(plain, path, passphrase=passphrase, carried_keys=carried)
     except DatabaseBusy:
         raise
     except (OSError, sqlite3.Error) as err:
         raise ValidationError("The backup could not be written to {path}: {reason}",
                               path=str(path), reason=getattr(err, "strerror", None) or str(err)) from err
+    finally:
+        plain.unlink(missing_ok=True)
 
 
 def prune(db: Database, kind: str, keep: int = KEEP) -> list[Path]:
@@ -191,13 +268,46 @@ def _utc(value) -> dt.datetime | None:
         return None
 
 
-def describe_backup(path: str | Path, *, sessions_shown: int = 20) -> BackupSummary:
-    """What the file holds. Refuses, with a sentence, a file that is missing, not a p311desk
-    database, damaged, or made by a newer version of p311desk."""
+@contextmanager
+def opened_backup(path: str | Path, *, passphrase: str | None = None, work_dir: Path | None = None):
+    """The backup at ``path`` as a plain, private SQLite file (a scratch copy, removed after
+    the block) and what it carries: ``(plain path, sealed.Opened)``. Sentences for a missing,
+    foreign, cut-off or altered file, a wrong passphrase or another computer's key."""
     path = Path(path)
-    name = path.name
     if not path.is_file():
         raise ValidationError("There is no file {path}.", path=str(path))
+    folder = Path(work_dir) if work_dir is not None else Path(tempfile.gettempdir())
+    plain = _work_file(folder, "open")
+    try:
+        try:
+            opened = sealed.unseal(path, plain, passphrase=passphrase)
+        except sealed.SealedError as err:
+            if err.msgid == "“{name}” is not a p311desk backup.":
+                raise ValidationError("“{name}” is not a p311desk database.", name=path.name) from None
+            raise
+        except OSError as err:
+            raise ValidationError("{path} cannot be read: {reason}", path=str(path),
+                                  reason=err.strerror or str(err)) from err
+        yield plain, opened
+    finally:
+        for leftover in (plain, plain.with_name(plain.name + "-wal"), plain.with_name(plain.name + "-shm"),
+                         plain.with_name(plain.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+
+
+def describe_backup(path: str | Path, *, sessions_shown: int = 20, passphrase: str | None = None,
+                    work_dir: Path | None = None) -> BackupSummary:
+    """What the file holds. Refuses, with a sentence, a file that is missing, not a p311desk
+    backup, cut off, altered, damaged, made by a newer version of p311desk, sealed on another
+    computer, or portable and opened with a wrong passphrase."""
+    with opened_backup(path, passphrase=passphrase, work_dir=work_dir) as (plain, opened):
+        summary = _describe_plain(plain, Path(path).name, sessions_shown=sessions_shown)
+    path = Path(path)
+    return dataclasses.replace(summary, path=path, taken_at=_taken_at(path), size=path.stat().st_size,
+                               sealed=opened.kind)
+
+
+def _describe_plain(path: Path, name: str, *, sessions_shown: int = 20) -> BackupSummary:
     not_ours = ValidationError("“{name}” is not a p311desk database.", name=name)
     try:
         con = _open_read_only(path)
@@ -263,17 +373,62 @@ def _taken_at(path: Path) -> dt.datetime:
 # --- restoring ---------------------------------------------------------------------------------
 
 
-def restore_backup(db: Database, source: str | Path) -> RestoreResult:
-    """Replace the database's content with the backup at ``source`` (see the module docstring).
-    The current database is kept first as a ``before-restore`` backup, named in the result."""
+def restore_backup(db: Database, source: str | Path, *, passphrase: str | None = None) -> RestoreResult:
+    """Replace the database's content with the backup at ``source``, in one step (see the module
+    docstring). The current database is kept first as a ``before-restore`` backup, named in the
+    result. A portable backup's keys are imported into this computer's key store."""
     source = Path(source)
     if _same_file(source, db.path):
         raise ValidationError("That file is the database in use: choose a backup.")
-    summary = describe_backup(source)
-    kept = take_backup(db, default_backup_path(db, "before-restore"), kind="before-restore")
-    prune(db, "before-restore")
-    src = _open_read_only(source)
-    dst = sqlite3.connect(db.path, isolation_level=None)
+    work_dir = _private_folder(backups_folder(db))
+    _sweep(work_dir)
+    with opened_backup(source, passphrase=passphrase, work_dir=work_dir) as (plain, opened):
+        summary = dataclasses.replace(_describe_plain(plain, source.name), path=source,
+                                      taken_at=_taken_at(source), size=source.stat().st_size,
+                                      sealed=opened.kind)
+        if opened.kind == sealed.PORTABLE:
+            sealed.import_carried(opened.keys)
+        with db.read() as s:
+            replaced = audit.anchor_value(s)
+            current_id = audit.database_device(s)
+        kept = take_backup(db, default_backup_path(db, "before-restore"), kind="before-restore")
+        prune(db, "before-restore")
+        prepared = Database(plain)  # an older backup is upgraded here, like any older database
+        try:
+            with prepared.write() as s:
+                s.info["audit.no_anchor"] = True  # the anchor moves once the content is in place
+                # The chain now ends before the head anchored for the database: on purpose, and
+                # said so in the chain (the event records the head it replaces).
+                audit.rewind_anchor(s, "database.restored", payload={
+                    "file": source.name, "taken_at": summary.taken_at.isoformat(timespec="seconds"),
+                    "revision": summary.revision, "kept_as": kept.name}, replaced=replaced)
+                mark_unknown = getattr(outbox, "mark_unknown_after_restore", None)  # sync (issue 20)
+                if mark_unknown is not None:
+                    mark_unknown(s)
+            with prepared.read() as s:
+                new_head = audit.head(s)
+                new_id = audit.database_device(s)
+            with prepared.engine.connect() as conn:  # everything into the file itself
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            prepared.close()
+            if prepared.upgrade_snapshot is not None:  # the scratch copy's own pre-upgrade copy
+                prepared.upgrade_snapshot.unlink(missing_ok=True)
+        if new_id != current_id:
+            # Another database's anchor: set it first, so a crash before the swap leaves the
+            # current database (anchored under its own id) untouched.
+            keys.set_value(f"audit-head:{new_id}", f"{new_head.count}:{new_head.hash}")
+        _copy_into(plain, db.path, source.name)
+    db.reload()
+    with db.read() as s:
+        audit.set_anchor(s, f"{new_head.count}:{new_head.hash}")
+    return RestoreResult(summary, kept)
+
+
+def _copy_into(plain: Path, target: Path, name: str) -> None:
+    """The whole content of ``plain`` into the database ``target``, in one transaction."""
+    src = _open_read_only(plain)
+    dst = sqlite3.connect(target, isolation_level=None)
     try:
         dst.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         dst.execute("PRAGMA synchronous=FULL")
@@ -282,7 +437,7 @@ def restore_backup(db: Database, source: str | Path) -> RestoreResult:
             dst_size = dst.execute("PRAGMA page_size").fetchone()[0]
             if src_size != dst_size:
                 raise ValidationError("“{name}” uses another page size ({size}) and cannot be restored over "
-                                      "a database in use.", name=source.name, size=src_size)
+                                      "a database in use.", name=name, size=src_size)
         src.backup(dst)  # one step, under the write lock: others see all of it or none
     except sqlite3.OperationalError as err:
         if is_busy(err):
@@ -291,11 +446,3 @@ def restore_backup(db: Database, source: str | Path) -> RestoreResult:
     finally:
         src.close()
         dst.close()
-    db.reload()  # an older backup is upgraded here, like any older database
-    with db.write() as s:
-        # The chain now ends before the head anchored outside the database: on purpose, and said
-        # so in the chain (the event records the head it replaces).
-        audit.rewind_anchor(s, "database.restored", payload={
-            "file": source.name, "taken_at": summary.taken_at.isoformat(timespec="seconds"),
-            "revision": summary.revision, "kept_as": kept.name})
-    return RestoreResult(summary, kept)

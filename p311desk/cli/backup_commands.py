@@ -12,6 +12,9 @@ from p311desk.sessions import STATUSES
 def register(sub) -> None:
     p = sub.add_parser("backup", help=_("copy the whole database to a file (default: a new file in the backups folder)"))
     p.add_argument("file", nargs="?", help=_("where to write the copy (it must not exist yet)"))
+    p.add_argument("--portable", metavar="FILE",
+                   help=_("a portable backup, for another computer or the archive: the database and its keys, "
+                          "protected by a passphrase (from standard input or P311DESK_PASSPHRASE)"))
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("restore", help=_("replace the database with a backup (without --yes: only describe the backup)"))
@@ -21,12 +24,49 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_restore)
 
 
+def read_passphrase(prompt: str) -> str:
+    """The passphrase from ``P311DESK_PASSPHRASE``, else one line of standard input (asked for
+    without echo on a terminal). Never logged, never stored."""
+    import getpass
+    import os
+    import sys
+
+    value = os.environ.get("P311DESK_PASSPHRASE")
+    if value is None:
+        if sys.stdin is not None and sys.stdin.isatty():
+            value = getpass.getpass(prompt)
+        else:
+            value = (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
+    return value
+
+
 def cmd_backup(args, ctx) -> int:
-    path = backups.take_backup(ctx.db, args.file)
-    summary = backups.describe_backup(path)
-    ctx.print(_("Backup written: {path}").format(path=path))
+    from p311desk.errors import ValidationError
+
+    if args.portable and args.file:
+        raise ValidationError("Give either a FILE or --portable FILE, not both.")
+    passphrase = None
+    if args.portable:
+        from p311desk.backups.sealed import check_passphrase
+
+        passphrase = check_passphrase(read_passphrase(_("Passphrase for the portable backup: ")))
+    path = backups.take_backup(ctx.db, args.portable or args.file, passphrase=passphrase)
+    summary = backups.describe_backup(path, passphrase=passphrase, work_dir=backups.backups_folder(ctx.db))
+    if passphrase is not None:
+        ctx.print(_("Portable backup written: {path}").format(path=path))
+        ctx.print(_("It holds the database and its keys; it opens with the passphrase on any computer."))
+    else:
+        ctx.print(_("Backup written: {path}").format(path=path))
     ctx.print(summary.holds())
     return 0
+
+
+def _passphrase_for(path) -> str | None:
+    from p311desk.backups import sealed
+
+    if sealed.kind_of(path) == sealed.PORTABLE:
+        return read_passphrase(_("Passphrase of the portable backup: "))
+    return None
 
 
 def describe_lines(summary: backups.BackupSummary) -> list[str]:
@@ -59,8 +99,9 @@ def _as_json(summary: backups.BackupSummary) -> str:
 
 
 def cmd_restore(args, ctx) -> int:
+    passphrase = _passphrase_for(args.file)
     if not args.yes:
-        summary = backups.describe_backup(args.file)
+        summary = backups.describe_backup(args.file, passphrase=passphrase, work_dir=backups.backups_folder(ctx.db))
         if args.json:
             ctx.print(_as_json(summary))
             return 0
@@ -69,7 +110,7 @@ def cmd_restore(args, ctx) -> int:
         ctx.print(_("Nothing was changed: run again with --yes to restore it "
                     "(the current database is kept as a backup first)."))
         return 0
-    result = backups.restore_backup(ctx.db, args.file)
+    result = backups.restore_backup(ctx.db, args.file, passphrase=passphrase)
     if args.json:
         ctx.print(_as_json(result.restored))
         return 0
