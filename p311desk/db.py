@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -275,6 +276,23 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+KEEP_BEFORE_UPGRADE = 3
+_STAMPED = re.compile(r"-(\d{8}T\d{6}Z)$")
+
+
+def prune_pre_upgrade_copies(db_path: Path, keep: int = KEEP_BEFORE_UPGRADE) -> list[Path]:
+    """Delete all but the newest ``keep`` copies taken before upgrades (by the time in their name)."""
+    found = []
+    for path in db_path.parent.glob(f"{db_path.stem}.before-upgrade-*{db_path.suffix}"):
+        m = _STAMPED.search(path.name[: -len(db_path.suffix)] if db_path.suffix else path.name)
+        if m and path.is_file():
+            found.append((m.group(1), path))
+    old = [path for _stamp, path in sorted(found, reverse=True)[keep:]]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
+
+
 def pre_upgrade_snapshot_path(db_path: Path, current: set[str]) -> Path:
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     revision = "-".join(sorted(current)) or "empty"
@@ -311,6 +329,7 @@ def upgrade(engine: Engine, target: str = "heads", *, report: dict | None = None
             raise UpgradeFailed("The database could not be copied before upgrading it, so it was "
                                 "not upgraded and nothing was changed: {reason}", reason=str(err)) from err
         log.info("copied the database to %s before upgrading it from %s", copy, sorted(current))
+        prune_pre_upgrade_copies(db_path)
     try:
         _run_migrations(engine, target)
     except DatabaseBusy:
