@@ -9,16 +9,20 @@ and says that the current database is kept as a backup first.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
+    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QPushButton,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +34,7 @@ from ui.workers import Op, error_text
 
 log = logging.getLogger(__name__)
 
-FILE_FILTER = "{backups} (*.db *.sqlite *.sqlite3 *.bak);;{all} (*)"
+FILE_FILTER = "{backups} (*.p311bak *.db *.sqlite *.sqlite3 *.bak);;{all} (*)"
 
 
 def _filter() -> str:
@@ -57,18 +61,157 @@ def start_automatic_backup(ctx, kind: str) -> None:
 # --- back up now ----------------------------------------------------------------------------------
 
 
+class BackupDialog(QDialog):
+    """Which backup: one that stays with this computer (encrypted with its key), or a portable
+    one for another computer or the archive (the database and its keys, behind a passphrase).
+    Accepted with ``portable`` and ``passphrase`` set."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("backupDialog")
+        self.setWindowTitle(_("Back up the whole database"))
+        self.setMinimumWidth(560)
+        self.passphrase = None
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        self.here = QRadioButton(_("For this computer"))
+        self.here.setObjectName("backupHere")
+        self.here.setChecked(True)
+        self.portable = QRadioButton(_("Portable"))
+        self.portable.setObjectName("backupPortable")
+        for radio, text in (
+                (self.here, _("Encrypted with this computer's key: it opens only here.")),
+                (self.portable, _("For another computer or the archive: the database and its keys, protected "
+                                  "by a passphrase."))):
+            radio.setStyleSheet("QRadioButton { font-size: 11pt; font-weight: 600; }")
+            layout.addWidget(radio, 0, Qt.AlignLeft)  # clicks land on it, not on empty width
+            explained = QLabel(text)
+            explained.setWordWrap(True)
+            explained.setContentsMargins(24, 0, 0, 4)
+            layout.addWidget(explained)
+        form = QFormLayout()
+        self.first = QLineEdit()
+        self.first.setObjectName("backupPassphrase")
+        self.again = QLineEdit()
+        self.again.setObjectName("backupPassphraseAgain")
+        for edit in (self.first, self.again):
+            edit.setEchoMode(QLineEdit.Password)
+            edit.setEnabled(False)
+        form.addRow(_("Passphrase:"), self.first)
+        form.addRow(_("Again:"), self.again)
+        layout.addLayout(form)
+        note = QLabel(_("Keep the passphrase apart from the file: without it nobody can open the backup, "
+                        "not even you."))
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #555;")
+        layout.addWidget(note)
+        self.problem = QLabel("")
+        self.problem.setObjectName("backupProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #a11;")
+        layout.addWidget(self.problem)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        cancel = QPushButton(_("Cancel"))
+        cancel.setObjectName("backupCancel")
+        self.ok = QPushButton(_("Choose the file…"))
+        self.ok.setObjectName("backupOk")
+        self.ok.setDefault(True)
+        cancel.clicked.connect(self.reject)
+        self.ok.clicked.connect(self._confirm)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.ok)
+        layout.addLayout(buttons)
+        self.portable.toggled.connect(self._portable_toggled)
+
+    def _portable_toggled(self, on: bool) -> None:
+        for edit in (self.first, self.again):
+            edit.setEnabled(on)
+        if on:
+            self.first.setFocus()
+        self.problem.setText("")
+
+    def _confirm(self) -> None:
+        if not self.portable.isChecked():
+            self.passphrase = None
+            self.accept()
+            return
+        first, again = self.first.text(), self.again.text()
+        if len(first) < backups.MIN_PASSPHRASE:
+            self.problem.setText(_("A portable backup needs a passphrase of at least {n} characters.")
+                                 .format(n=backups.MIN_PASSPHRASE))
+            return
+        if first != again:
+            self.problem.setText(_("The two passphrases are not the same."))
+            return
+        self.passphrase = first
+        self.accept()
+
+
 def back_up_now(window: QWidget, ctx) -> None:
+    """File ▸ Back up now…: which kind (this computer / portable), then the file, then a worker."""
+    dialog = BackupDialog(window)
+    window.backup_dialog = dialog  # tests and screenshots reach it while it is open
+
+    def chosen(result) -> None:
+        if result == QDialog.Accepted:
+            _save_backup(window, ctx, dialog.passphrase)
+
+    dialog.finished.connect(chosen)
+    dialog.open()
+
+
+def _save_backup(window: QWidget, ctx, passphrase: str | None) -> None:
     folder = backups.backups_folder(ctx.db)
     folder.mkdir(parents=True, exist_ok=True)
-    suggested = backups.default_backup_path(ctx.db)
+    if passphrase is None:
+        suggested = backups.default_backup_path(ctx.db)
+    else:
+        suggested = Path.home() / backups.default_backup_path(ctx.db, "manual").name.replace("manual", "portable")
     path, _chosen = QFileDialog.getSaveFileName(window, _("Back up the whole database"), str(suggested), _filter())
     if not path:
         return
+    if passphrase is not None:
+        done = _("Portable backup saved: {path}. It opens with the passphrase on any computer.")
+    else:
+        done = _("Backup saved: {path}")
     # The file dialog already asked before replacing an existing file.
-    (Op(ctx, lambda: backups.take_backup(ctx.db, path, overwrite=True), write=False, parent=window)
+    (Op(ctx, lambda: backups.take_backup(ctx.db, path, overwrite=True, passphrase=passphrase), write=False,
+        parent=window)
      .with_progress(_("Backing up…"))
-     .on_success(lambda written: ctx.notify(_("Backup saved: {path}").format(path=written), "success"))
+     .on_success(lambda written: ctx.notify(done.format(path=written), "success"))
      .run())
+
+
+class PassphraseDialog(QDialog):
+    """Asks the passphrase of a portable backup before it is opened."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("passphraseDialog")
+        self.setWindowTitle(_("Restore a backup"))
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        label = QLabel(_("“{name}” is a portable backup. Its passphrase:").format(name=name))
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.edit = QLineEdit()
+        self.edit.setObjectName("passphraseInput")
+        self.edit.setEchoMode(QLineEdit.Password)
+        layout.addWidget(self.edit)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        cancel = QPushButton(_("Cancel"))
+        cancel.setObjectName("passphraseCancel")
+        ok = QPushButton(_("Open"))
+        ok.setObjectName("passphraseOk")
+        ok.setDefault(True)
+        cancel.clicked.connect(self.reject)
+        ok.clicked.connect(self.accept)
+        buttons.addWidget(cancel)
+        buttons.addWidget(ok)
+        layout.addLayout(buttons)
+        self.edit.setFocus()
 
 
 # --- restore --------------------------------------------------------------------------------------
@@ -159,26 +302,40 @@ def choose_and_restore(window: QWidget, ctx, path: str | None = None) -> None:
         path, _chosen = QFileDialog.getOpenFileName(window, _("Restore a backup"), start, _filter())
     if not path:
         return
+    if backups.kind_of(path) == backups.PORTABLE:
+        asking = PassphraseDialog(Path(path).name, window)
+        window.passphrase_dialog = asking
+        asking.finished.connect(lambda result: _describe_then_confirm(window, ctx, path, asking.edit.text())
+                                if result == QDialog.Accepted else None)
+        asking.open()
+        return
+    _describe_then_confirm(window, ctx, path, None)
+
+
+def _describe_then_confirm(window: QWidget, ctx, path: str, passphrase: str | None) -> None:
+    folder = backups.backups_folder(ctx.db)
 
     def confirm(summary: backups.BackupSummary) -> None:
         dialog = RestoreDialog(summary, str(folder), window)
         window.restore_dialog = dialog  # tests and screenshots reach it while it is open
-        dialog.finished.connect(lambda result: _confirmed(window, ctx, path) if result == QDialog.Accepted else None)
+        dialog.finished.connect(lambda result: _confirmed(window, ctx, path, passphrase)
+                                if result == QDialog.Accepted else None)
         dialog.open()
 
-    (Op(ctx, lambda: backups.describe_backup(path), write=False, parent=window)
+    (Op(ctx, lambda: backups.describe_backup(path, passphrase=passphrase, work_dir=folder), write=False,
+        parent=window)
      .with_progress(_("Reading the backup…"))
      .on_success(confirm)
      .run())
 
 
-def _confirmed(window: QWidget, ctx, path: str) -> None:
+def _confirmed(window: QWidget, ctx, path: str, passphrase: str | None = None) -> None:
     from p311desk.models import ParticipationSession
 
     current = ctx.current_session_id
 
     def work():
-        result = backups.restore_backup(ctx.db, path)
+        result = backups.restore_backup(ctx.db, path, passphrase=passphrase)
         with ctx.db.read() as s:
             still_there = current is None or s.get(ParticipationSession, current) is not None
         return result, still_there

@@ -8,6 +8,13 @@ from __future__ import annotations
 from p311desk.backups.export import (
     export_database,
 )
+from p311desk.backups.sealed import (
+    MIN_PASSPHRASE,
+    PORTABLE,
+    SealedError,
+    check_passphrase,
+    kind_of,
+)
 from p311desk.backups.snapshots import (
     KEEP,
     BackupFile,
@@ -25,6 +32,11 @@ from p311desk.backups.snapshots import (
 )
 
 __all__ = [
+    "MIN_PASSPHRASE",
+    "PORTABLE",
+    "SealedError",
+    "check_passphrase",
+    "kind_of",
     "KEEP",
     "BackupFile",
     "BackupSummary",

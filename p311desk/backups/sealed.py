@@ -32,6 +32,7 @@ from pathlib import Path
 
 from p311desk import keys
 from p311desk.errors import ValidationError
+from p311desk.i18n import N_
 
 MAGIC = b"P311DESK-SEALED\x01"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -147,17 +148,17 @@ def seal(plain_db: str | os.PathLike, dest: str | os.PathLike, *, passphrase: st
 def _read_header(fh, name: str) -> tuple[dict, bytes]:
     size = fh.read(4)
     if len(size) < 4:
-        raise SealedError("“{name}” is cut off: it is not a whole backup.", name=name)
+        raise SealedError(N_("“{name}” is cut off: it is not a whole backup."), name=name)
     (n,) = struct.unpack(">I", size)
     if n > 65536:
-        raise SealedError("“{name}” has been altered: it cannot be opened.", name=name)
+        raise SealedError(N_("“{name}” has been altered: it cannot be opened."), name=name)
     raw = fh.read(n)
     try:
         header = json.loads(raw)
         if not isinstance(header, dict):
             raise ValueError
     except ValueError:
-        raise SealedError("“{name}” has been altered: it cannot be opened.", name=name) from None
+        raise SealedError(N_("“{name}” has been altered: it cannot be opened."), name=name) from None
     return header, raw
 
 
@@ -182,10 +183,10 @@ def unseal(path: str | os.PathLike, dest: str | os.PathLike, *, passphrase: str 
                 ok = True
                 return Opened("plain", {})
             if start != MAGIC:
-                raise SealedError("“{name}” is not a p311desk backup.", name=name)
+                raise SealedError(N_("“{name}” is not a p311desk backup."), name=name)
             header, raw_header = _read_header(fh, name)
             if header.get("v") != VERSION or header.get("kind") not in (DEVICE, PORTABLE):
-                raise SealedError("“{name}” was made by a newer version of p311desk, or has been altered.",
+                raise SealedError(N_("“{name}” was made by a newer version of p311desk, or has been altered."),
                                   name=name)
             try:
                 prefix = base64.b64decode(header["prefix"])
@@ -196,18 +197,18 @@ def unseal(path: str | os.PathLike, dest: str | os.PathLike, *, passphrase: str 
                     if kdf.get("name") != "scrypt" or int(kdf["n"]) > 2 ** 20:
                         raise ValueError
                     key = _passphrase_key(passphrase, base64.b64decode(kdf["salt"]), kdf)
-                    wrong = SealedError("The passphrase does not open “{name}” (or the file has been altered).",
+                    wrong = SealedError(N_("The passphrase does not open “{name}” (or the file has been altered)."),
                                         name=name)
                 else:
                     device, key = header["device"], None
                     if device == keys.device_id():
                         key = _device_key()[1]
                     if key is None:
-                        raise SealedError("“{name}” was encrypted on another computer and only opens there. To "
-                                          "move a database to another computer, make a portable backup.", name=name)
-                    wrong = SealedError("“{name}” has been altered: it cannot be opened.", name=name)
+                        raise SealedError(N_("“{name}” was encrypted on another computer and only opens there. To "
+                                          "move a database to another computer, make a portable backup."), name=name)
+                    wrong = SealedError(N_("“{name}” has been altered: it cannot be opened."), name=name)
             except (KeyError, ValueError, TypeError):
-                raise SealedError("“{name}” has been altered: it cannot be opened.", name=name) from None
+                raise SealedError(N_("“{name}” has been altered: it cannot be opened."), name=name) from None
             aead = AESGCM(key)
             index, plain_keys, need = 0, None, None
             buffer = b""
@@ -215,14 +216,14 @@ def unseal(path: str | os.PathLike, dest: str | os.PathLike, *, passphrase: str 
                 size = fh.read(4)
                 if len(size) < 4:
                     if index == 0 and not size:
-                        raise SealedError("“{name}” is cut off: it is not a whole backup.", name=name)
-                    raise SealedError("“{name}” is cut off: it is not a whole backup.", name=name)
+                        raise SealedError(N_("“{name}” is cut off: it is not a whole backup."), name=name)
+                    raise SealedError(N_("“{name}” is cut off: it is not a whole backup."), name=name)
                 (n,) = struct.unpack(">I", size)
                 if n > CHUNK + 16:
-                    raise SealedError("“{name}” has been altered: it cannot be opened.", name=name)
+                    raise SealedError(N_("“{name}” has been altered: it cannot be opened."), name=name)
                 sealed_chunk = fh.read(n)
                 if len(sealed_chunk) < n:
-                    raise SealedError("“{name}” is cut off: it is not a whole backup.", name=name)
+                    raise SealedError(N_("“{name}” is cut off: it is not a whole backup."), name=name)
                 aad = raw_header + struct.pack(">Q", index)
                 last = None
                 for flag in (False, True):
@@ -235,13 +236,13 @@ def unseal(path: str | os.PathLike, dest: str | os.PathLike, *, passphrase: str 
                 if last is None:
                     if index == 0:
                         raise wrong
-                    raise SealedError("“{name}” has been altered: it cannot be opened.", name=name)
+                    raise SealedError(N_("“{name}” has been altered: it cannot be opened."), name=name)
                 if plain_keys is None:
                     buffer += chunk
                     if need is None and len(buffer) >= 8:
                         (need,) = struct.unpack(">Q", buffer[:8])
                         if need > 64 * 1024 * 1024:
-                            raise SealedError("“{name}” has been altered: it cannot be opened.", name=name)
+                            raise SealedError(N_("“{name}” has been altered: it cannot be opened."), name=name)
                     if need is not None and len(buffer) >= 8 + need:
                         plain_keys = json.loads(buffer[8:8 + need] or b"{}")
                         out.write(buffer[8 + need:])
@@ -251,10 +252,10 @@ def unseal(path: str | os.PathLike, dest: str | os.PathLike, *, passphrase: str 
                 index += 1
                 if last:
                     if fh.read(1):
-                        raise SealedError("“{name}” has been altered: it cannot be opened.", name=name)
+                        raise SealedError(N_("“{name}” has been altered: it cannot be opened."), name=name)
                     break
             if plain_keys is None:
-                raise SealedError("“{name}” has been altered: it cannot be opened.", name=name)
+                raise SealedError(N_("“{name}” has been altered: it cannot be opened."), name=name)
             out.flush()
             os.fsync(out.fileno())
             ok = True
@@ -268,7 +269,7 @@ class NeedsPassphrase(SealedError):
     """A portable backup was given without a passphrase."""
 
     def __init__(self, **params) -> None:
-        super().__init__("“{name}” is a portable backup: give its passphrase to open it.", **params)
+        super().__init__(N_("“{name}” is a portable backup: give its passphrase to open it."), **params)
 
 
 def iter_key_names(con) -> Iterator[tuple[str, str]]:

@@ -276,7 +276,7 @@ def opened_backup(path: str | Path, *, passphrase: str | None = None, work_dir: 
     path = Path(path)
     if not path.is_file():
         raise ValidationError("There is no file {path}.", path=str(path))
-    folder = Path(work_dir) if work_dir is not None else Path(tempfile.gettempdir())
+    folder = _private_folder(Path(work_dir)) if work_dir is not None else Path(tempfile.gettempdir())
     plain = _work_file(folder, "open")
     try:
         try:

@@ -47,9 +47,7 @@ def cmd_backup(args, ctx) -> int:
         raise ValidationError("Give either a FILE or --portable FILE, not both.")
     passphrase = None
     if args.portable:
-        from p311desk.backups.sealed import check_passphrase
-
-        passphrase = check_passphrase(read_passphrase(_("Passphrase for the portable backup: ")))
+        passphrase = backups.check_passphrase(read_passphrase(_("Passphrase for the portable backup: ")))
     path = backups.take_backup(ctx.db, args.portable or args.file, passphrase=passphrase)
     summary = backups.describe_backup(path, passphrase=passphrase, work_dir=backups.backups_folder(ctx.db))
     if passphrase is not None:
@@ -62,9 +60,7 @@ def cmd_backup(args, ctx) -> int:
 
 
 def _passphrase_for(path) -> str | None:
-    from p311desk.backups import sealed
-
-    if sealed.kind_of(path) == sealed.PORTABLE:
+    if backups.kind_of(path) == backups.PORTABLE:
         return read_passphrase(_("Passphrase of the portable backup: "))
     return None
 

@@ -6,7 +6,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QTableView
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QTableView,
+)
 
 from p311desk import backups, sessions
 from p311desk.models import ParticipationSession
@@ -38,6 +47,11 @@ def test_back_up_now_writes_the_file_chosen(window, qtbot, wait_idle, monkeypatc
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda _parent, _title, start, _filter: offered.append(start) or (str(target), ""))
     _file_menu_action(window, "actionBackUp").trigger()
+    qtbot.waitUntil(lambda: getattr(window, "backup_dialog", None) is not None and window.backup_dialog.isVisible())
+    dialog = window.backup_dialog
+    assert dialog.findChild(QRadioButton, "backupHere").isChecked()
+    assert not dialog.findChild(QLineEdit, "backupPassphrase").isEnabled()
+    qtbot.mouseClick(dialog.findChild(QPushButton, "backupOk"), Qt.LeftButton)
     wait_idle(window)
     assert Path(offered[0]).parent == window.ctx.db.path.parent / "backups"
     assert window.message_bar.level == "success" and str(target) in window.message_bar.label.text()
@@ -147,3 +161,66 @@ def test_a_busy_database_is_a_sentence_in_the_message_bar(window, qtbot, wait_id
         blocker.rollback()
         blocker.close()
     assert _titles(window) == []
+
+
+PASS = "correct horse battery staple"
+
+
+def test_back_up_now_offers_a_portable_backup_and_restore_asks_its_passphrase(window, qtbot, wait_idle,
+                                                                            monkeypatch, tmp_path):
+    _add_session(window, "Assemblea de la Riera")
+    target = tmp_path / "usb" / "per-a-l-altre-portàtil.p311bak"
+    target.parent.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), ""))
+    _file_menu_action(window, "actionBackUp").trigger()
+    qtbot.waitUntil(lambda: getattr(window, "backup_dialog", None) is not None and window.backup_dialog.isVisible())
+    dialog = window.backup_dialog
+    qtbot.mouseClick(dialog.findChild(QRadioButton, "backupPortable"), Qt.LeftButton)
+    first = dialog.findChild(QLineEdit, "backupPassphrase")
+    again = dialog.findChild(QLineEdit, "backupPassphraseAgain")
+    assert first.isEnabled() and first.echoMode() == QLineEdit.Password
+    qtbot.keyClicks(first, PASS)
+    qtbot.keyClicks(again, PASS + "x")
+    qtbot.mouseClick(dialog.findChild(QPushButton, "backupOk"), Qt.LeftButton)
+    problem = dialog.findChild(QLabel, "backupProblem")
+    assert dialog.isVisible() and "not the same" in problem.text()
+    again.clear()
+    qtbot.keyClicks(again, PASS)
+    dialog.grab().save(str(tmp_path / "backup_dialog.png"))
+    qtbot.mouseClick(dialog.findChild(QPushButton, "backupOk"), Qt.LeftButton)
+    wait_idle(window)
+    qtbot.waitUntil(lambda: window.message_bar.level == "success" and "Portable backup saved" in
+                    window.message_bar.label.text())
+    assert backups.describe_backup(target, passphrase=PASS).sealed == "portable"
+
+    _add_session(window, "Consell de participació")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(target), ""))
+    _file_menu_action(window, "actionRestore").trigger()
+    qtbot.waitUntil(lambda: getattr(window, "passphrase_dialog", None) is not None
+                    and window.passphrase_dialog.isVisible())
+    asking = window.passphrase_dialog
+    qtbot.keyClicks(asking.findChild(QLineEdit, "passphraseInput"), PASS)
+    qtbot.mouseClick(asking.findChild(QPushButton, "passphraseOk"), Qt.LeftButton)
+    qtbot.waitUntil(lambda: getattr(window, "restore_dialog", None) is not None and window.restore_dialog.isVisible())
+    restore = window.restore_dialog
+    assert "1 session" in restore.findChild(QLabel, "restoreHolds").text()
+    qtbot.mouseClick(restore.findChild(QPushButton, "restoreButton"), Qt.LeftButton)
+    wait_idle(window)
+    qtbot.waitUntil(lambda: window.message_bar.level == "success" and "restored" in window.message_bar.label.text())
+    assert _titles(window) == ["Assemblea de la Riera"]
+
+
+def test_a_wrong_passphrase_is_a_sentence_and_changes_nothing(window, qtbot, wait_idle, monkeypatch, tmp_path):
+    _add_session(window, "Abans")
+    portable = backups.take_backup(window.ctx.db, tmp_path / "p.p311bak", passphrase=PASS)
+    _add_session(window, "Després")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(portable), ""))
+    _file_menu_action(window, "actionRestore").trigger()
+    qtbot.waitUntil(lambda: getattr(window, "passphrase_dialog", None) is not None
+                    and window.passphrase_dialog.isVisible())
+    asking = window.passphrase_dialog
+    qtbot.keyClicks(asking.findChild(QLineEdit, "passphraseInput"), "not the passphrase")
+    qtbot.keyClick(asking.findChild(QLineEdit, "passphraseInput"), Qt.Key_Return)
+    wait_idle(window)
+    qtbot.waitUntil(lambda: "passphrase does not open" in window.message_bar.label.text())
+    assert _titles(window) == ["Abans", "Després"]
