@@ -24,7 +24,7 @@ def test_backup_then_restore_with_a_dry_run_first(tmp_path, capsys):
     assert _run(capsys, data, "sessions", "create", "Consell de barri")[0] == 0
     code, out, _err = _run(capsys, data, "backup")
     assert code == 0 and "Backup written:" in out and "1 session, 0 people" in out
-    (default,) = (data / "backups").glob("p311desk-*-manual.db")
+    (default,) = (data / "backups").glob("p311desk-*-manual.p311bak")
     copy = tmp_path / "copy.db"
     assert _run(capsys, data, "backup", str(copy))[0] == 0
     code, _out, err = _run(capsys, data, "backup", str(copy))
@@ -43,7 +43,7 @@ def test_backup_then_restore_with_a_dry_run_first(tmp_path, capsys):
 
     code, out, _err = _run(capsys, data, "restore", str(copy), "--yes")
     assert code == 0 and "Restored copy.db" in out
-    (kept,) = (data / "backups").glob("p311desk-*-before-restore.db")
+    (kept,) = (data / "backups").glob("p311desk-*-before-restore.p311bak")
     assert str(kept) in out
     assert _titles(capsys, data) == ["Consell de barri"]
     code, out, _err = _run(capsys, data, "audit", "verify")
@@ -70,5 +70,25 @@ def test_closing_a_session_takes_a_backup(tmp_path, capsys):
     sid = out.split()[-1][:8]
     assert _run(capsys, data, "sessions", "open", sid)[0] == 0
     code, out, _err = _run(capsys, data, "sessions", "close", sid)
-    (copy,) = (data / "backups").glob("p311desk-*-session-closed.db")
+    (copy,) = (data / "backups").glob("p311desk-*-session-closed.p311bak")
     assert code == 0 and str(copy) in out
+
+
+def test_portable_backup_from_the_environment_or_standard_input(capsys, tmp_path, monkeypatch):
+    import io
+
+    data = tmp_path / "data"
+    assert _run(capsys, data, "sessions", "create", "Consell")[0] == 0
+    monkeypatch.setenv("P311DESK_PASSPHRASE", "correct horse battery staple")
+    code, out, _err = _run(capsys, data, "backup", "--portable", str(tmp_path / "p.p311bak"))
+    assert code == 0 and "Portable backup written" in out
+    monkeypatch.delenv("P311DESK_PASSPHRASE")
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong passphrase here\n"))
+    code, _out, err = _run(capsys, data, "restore", str(tmp_path / "p.p311bak"), "--yes")
+    assert code == 1 and "passphrase does not open" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery staple\n"))
+    code, out, _err = _run(capsys, data, "restore", str(tmp_path / "p.p311bak"))
+    assert code == 0 and "1 session" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _out, err = _run(capsys, data, "backup", "--portable", str(tmp_path / "q.p311bak"))
+    assert code == 1 and "at least 8 characters" in err and not (tmp_path / "q.p311bak").exists()
