@@ -4,14 +4,14 @@ local↔remote id map. No schema change: the rows already there are recorded, in
 transaction as the upgrade, by one ``audit.coverage_extended`` event (only rows with no recorded
 state — it never re-records a row whose state is on record, so it cannot launder a change).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-04 19:40:00
 """
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
