@@ -347,6 +347,10 @@ def write_table(path: str | Path, columns: list[str], records: list[dict[str, An
 
 
 def _write_decidim_json(path: Path, columns: list[str], records: list[dict[str, Any]]) -> None:
+    """One flat object per proposal, keyed by the column names (``"title/ca"``). Decidim's JSON
+    reader takes each object's top-level keys as the headers and its verifier wants
+    ``title/<default locale>`` among them: nested ``{"title": {"ca": …}}`` is refused with
+    "Missing headers: title/ca and body/ca" (checked with tools/decidim_import_check.rb)."""
     out = []
     for rec in records:
         obj: dict[str, Any] = {}
@@ -354,11 +358,7 @@ def _write_decidim_json(path: Path, columns: list[str], records: list[dict[str, 
             value = rec.get(col)
             if col.startswith(("title/", "body/")):
                 value = value or ""
-            parts = col.split("/")
-            node = obj
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = value
+            obj[col] = value
         out.append(obj)
     path.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
