@@ -481,7 +481,15 @@ def _clean_value(value):
     if isinstance(value, str):
         return strip_controls(value) if CONTROL_CHARACTERS.search(value) else value
     if isinstance(value, dict):
-        return {k: _clean_value(v) for k, v in value.items()}
+        # A text made only of control characters or escape sequences is no text: its entry goes,
+        # as if it had never been typed (a translation {"ca": ""} would differ from {} on import).
+        out = {}
+        for k, v in value.items():
+            cleaned = _clean_value(v)
+            if isinstance(v, str) and v and not cleaned:
+                continue
+            out[k] = cleaned
+        return out
     if isinstance(value, list):
         return [_clean_value(v) for v in value]
     return value

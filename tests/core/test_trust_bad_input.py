@@ -90,3 +90,17 @@ def test_imported_names_are_stored_clean(cli, tmp_path):
     code, out, _err = cli("participants", "list")
     assert "Núria Puig" in out and "Pere Soler" in out
     assert not any(ch in out for ch in "\x1b\u202e\u2066\u2069") and "[31m" not in out
+
+
+def test_a_translation_made_only_of_escape_sequences_is_no_translation(db):
+    # hypothesis (the proposals export/import round trip) found {"ca": ""} stored for a body made
+    # only of an escape sequence, read back as {} from the file.
+    from p311desk import proposals as P
+    from p311desk import sessions
+
+    with db.write() as s:
+        sid = sessions.create_session(s, title="T").id
+        sessions.open_session(s, sid)
+        P.add_proposal(s, sid, title="Bancs a la plaça Major", body="\x1b[31m")
+    with db.read() as s:
+        assert P.list_proposals(s, sid)[0].body == {}
