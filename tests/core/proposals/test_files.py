@@ -225,8 +225,10 @@ def test_decidim_import_columns_match_docs_and_samples(db, tmp_path, version, sa
     if suffix == ".json":
         obj = json.loads(out.read_text(encoding="utf-8"))[0]
         sample_obj = json.loads((SAMPLES / sample).read_text(encoding="utf-8"))[0]
-        assert obj.keys() == sample_obj.keys() and obj["category"] == {"id": 3}
-        assert obj["scope"] == {"id": 5} and obj["latitude"] == 41.3851
+        # Flat keys ("title/ca"): the sample's nested objects read the same through a flattening
+        # reader, and Decidim's newest reader (top-level keys as headers) refuses nested ones.
+        assert set(obj) == set(flatten_record(sample_obj)) and obj["category/id"] == 3
+        assert obj["scope/id"] == 5 and obj["latitude"] == 41.3851
 
 
 def test_decidim_export_uses_body_fallback_and_skips_merged(db, tmp_path):
