@@ -402,9 +402,8 @@ def restore_backup(db: Database, source: str | Path, *, passphrase: str | None =
                 audit.rewind_anchor(s, "database.restored", payload={
                     "file": source.name, "taken_at": summary.taken_at.isoformat(timespec="seconds"),
                     "revision": summary.revision, "kept_as": kept.name}, replaced=replaced)
-                mark_unknown = getattr(outbox, "mark_unknown_after_restore", None)  # sync (issue 20)
-                if mark_unknown is not None:
-                    mark_unknown(s)
+                # What was not sent in the backup may have been sent since: looked up, never resent.
+                outbox.mark_unknown_after_restore(s)
             with prepared.read() as s:
                 new_head = audit.head(s)
                 new_id = audit.database_device(s)

@@ -154,3 +154,29 @@ def test_a_restore_is_seen_by_another_open_database(db, tmp_path):
         assert _titles(other) == ["Abans"]
     finally:
         other.close()
+
+
+def test_restore_then_push_looks_up_what_may_have_been_sent_since(db, tmp_path):
+    """The break test's 'restore, then push sends everything twice': an item pending in the backup
+    and sent afterwards comes back from the restore as 'unknown' (looked up before any send), in the
+    restore's own step — never as 'pending'."""
+    import uuid
+
+    from p311desk import outbox
+    from p311desk.models import OutboxItem
+
+    with db.write() as s:
+        item = outbox.enqueue(s, "proposal", uuid.uuid4(), "create_proposal", {"title": "Bancs a l'ombra"})
+        item_id = item.id
+    copy = backups.take_backup(db, tmp_path / "copy.db")
+    with db.write() as s:  # pushed after the backup was taken
+        outbox.begin_sending(s, item_id, {"title": "Bancs a l'ombra"}, platform="Prova")
+    with db.write() as s:
+        outbox.record_sent(s, item_id, "123")
+
+    backups.restore_backup(db, copy)
+    with db.read() as s:
+        status = s.scalar(select(OutboxItem.status).where(OutboxItem.id == item_id))
+        report = audit.verify(s)
+    assert status == outbox.UNKNOWN
+    assert report.ok, report
