@@ -59,7 +59,7 @@ EDITABLE = ("title", "body", "author_kind", "author_participant_id", "author_nam
             "scope_id", "tags", "address", "latitude", "longitude", "paper_form_id")
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 # Whole terminal escape sequences first (dropping only ESC would leave "[31m" behind).
-_CONTROL = re.compile(f"{ESCAPE_SEQUENCES.pattern}|[\\x00-\\x08\\x0b-\\x1f\\x7f{BIDI_CONTROLS}{NON_XML}]")
+_CONTROL = re.compile(f"{ESCAPE_SEQUENCES.pattern}|[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{NON_XML}]")
 
 
 class DuplicatePaperForm(ValidationError):
