@@ -144,8 +144,11 @@ def find_plan(s: Session, ref: str | None) -> PlanSummary:
         raise ValidationError("There are {n} plans; say which one (--plan): {candidates}", n=len(plans),
                               candidates="; ".join(f"{str(p.id)[:8]} {p.title}" for p in plans))
     low = ref.lower()
-    hits = [p for p in plans if str(p.id).startswith(low) or p.id.hex.startswith(low)
-            or (p.decidim_component_id and p.decidim_component_id == ref)]
+    # A platform component id is an exact name and wins over an id prefix: "9" is component 9,
+    # not also every plan whose random id happens to begin with a 9.
+    hits = [p for p in plans if p.decidim_component_id and p.decidim_component_id == ref]
+    if not hits:
+        hits = [p for p in plans if str(p.id).startswith(low) or p.id.hex.startswith(low)]
     if not hits:
         words = fold(ref).split()
         hits = [p for p in plans if all(w in fold(p.title) for w in words)]

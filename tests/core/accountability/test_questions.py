@@ -164,3 +164,19 @@ def test_a_question_edited_behind_the_apps_back_is_named_by_the_audit(setup):
     with db.read() as s:
         report = audit.verify(s)
     assert not report.ok
+
+
+
+def test_a_component_id_is_not_read_as_an_id_prefix(monkeypatch):
+    """CI flake, a real bug: the component id "9" also matched every plan whose random id began
+    with 9 (one run in sixteen). With such a plan beside component 9's, "9" is component 9."""
+    import types
+    import uuid
+
+    from p311desk.accountability import service
+
+    spreadsheet = types.SimpleNamespace(id=uuid.UUID("9" + "0" * 31), decidim_component_id=None, title="PAM")
+    pulled = types.SimpleNamespace(id=uuid.UUID("1" * 32), decidim_component_id="9", title="Pla (plataforma)")
+    monkeypatch.setattr(service, "list_plans", lambda s: [spreadsheet, pulled])
+    assert service.find_plan(None, "9") is pulled
+    assert service.find_plan(None, "90000") is spreadsheet  # a longer prefix still finds it
