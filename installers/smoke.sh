@@ -73,7 +73,12 @@ run "$CLI" --data-dir "$DATA" --lang en votes results "$QUESTION"
 grep -q "costing 900 of 1,000, by the Method of Equal Shares" "$WORK/out" || { echo "smoke: FAILED: equal shares" >&2; exit 1; }
 run "$CLI" --data-dir "$DATA" audit verify
 run "$CLI" --data-dir "$DATA" backup
-ls "$DATA"/backups/*.db >/dev/null || { echo "smoke: FAILED: no backup written" >&2; exit 1; }
+# Backups are sealed (.p311bak): the one just written must be there and open again (restore
+# without --yes only describes it, which decrypts and checks it).
+BACKUP=$(sed -n 's/^Backup written: //p' "$WORK/out" | tail -n 1)
+[ -n "$BACKUP" ] && [ -s "$BACKUP" ] || { echo "smoke: FAILED: no backup written" >&2; exit 1; }
+run "$CLI" --data-dir "$DATA" restore "$BACKUP"
+grep -q "300 people" "$WORK/out" || { echo "smoke: FAILED: the backup does not open" >&2; exit 1; }
 no_errors_in_log "$DATA"
 
 step "2. the window, offscreen (--smoke)"
